@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startBenchStack, REDIS_URL } from '../lib/bench-stack';
+import { GqlHttp } from '../lib/gql-http';
+import { closedLoop, openLoop } from '../lib/load';
+import type { OpenLoopResult } from '../lib/load';
+import { alternate, round } from '../lib/metric';
+import type { BenchContext, MetricResult } from '../lib/metric';
+import { median } from '../lib/stats';
+
+const SUBMIT = 'mutation($i: SubmitJobInput!) { submitJob(input: $i) { id } }';
+const SUBMIT_MANY = 'mutation($is: [SubmitJobInput!]!) { submitJobs(inputs: $is) { id } }';
+const BATCH = 50;
+
+/** The options BullmqLane gives an `echo` job, so both sides ask BullMQ for the same work. */
+const rawOptions = (): JobsOptions => ({
+  jobId: randomUUID(),
+  priority: 3,
+  delay: 0,
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 200, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: false,
+});
+
+/**
+ * submit throughput (64 in flight), bulk submit (submitJobs of 50, 8 in flight)
+ * and open-loop submit latency, each against raw BullMQ in the same process.
+ * The gateway runs as `jobgate gateway` does: no worker, no aggregator in process.
+ */
+export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> {
+  const q = ctx.quick;
+  const reps = 3;
+  const runMs = q ? 1000 : 5000;
+  const warmMs = q ? 500 : 2000;
+  const latencyMs = q ? 1500 : 10_000;
+  const stack = await startBenchStack({
+    database: 'jobgate_bench',
+    gateway: true,
+    aggregator: false,
+    bullmqWorker: false,
+  });
+  const rawRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  const rawPrefix = `${stack.prefix}:raw`;
+  const queue = new Queue('echo-raw', { connection: rawRedis, prefix: rawPrefix });
+  const http = new GqlHttp(stack.url, await stack.key('bench'), 64);
+  let n = 0;
+  const input = (): { type: string; input: { n: number } } => ({ type: 'echo', input: { n: n++ } });
+  const gqlOne = (): Promise<unknown> => http.post(SUBMIT, { i: input() });
+  const rawOne = (): Promise<unknown> =>
+    queue.add('echo', { tenant: 'bench', input: { n: n++ } }, rawOptions());
+  const gqlMany = (): Promise<unknown> =>
+    http.post(SUBMIT_MANY, { is: Array.from({ length: BATCH }, input) });
+  const rawMany = (): Promise<unknown> =>
+    queue.addBulk(
+      Array.from({ length: BATCH }, () => ({
+        name: 'echo',
+        data: { tenant: 'bench', input: { n: n++ } },
+        opts: rawOptions(),
+      })),
+    );
+  const results: MetricResult[] = [];
+  try {
+    ctx.say(`submit throughput: warm-up, then ${reps} × ${runMs} ms per side, 64 in flight`);
+    await closedLoop(rawOne, 64, warmMs);
+    await closedLoop(gqlOne, 64, warmMs);
+    const one = await alternate(
+      reps,
+      () => closedLoop(rawOne, 64, runMs),
+      () => closedLoop(gqlOne, 64, runMs),
+    );
+    const jg = median(one.jobgate.map((r) => r.rate));
+    const raw = median(one.baseline.map((r) => r.rate));
+    ctx.shared.submitRate = jg;
+    results.push({
+      name: 'submit throughput',
+      unit: 'jobs/s',
+      jobgate: round(jg, 0),
+      baseline: round(raw, 0),
+      ratio: round(jg / raw),
+      target: 'ratio >= 0.5',
+      pass: jg / raw >= 0.5,
+      notes: `submitJob over HTTP keep-alive vs Queue.add, 64 in flight, echo jobs; runs of ${runMs} ms; jobgate reps ${one.jobgate.map((r) => r.rate.toFixed(0)).join('/')}, raw ${one.baseline.map((r) => r.rate.toFixed(0)).join('/')}`,
+    });
+
+    ctx.say(
+      `bulk submit: warm-up, then ${reps} × ${runMs} ms per side, batches of ${BATCH}, 8 in flight`,
+    );
+    await closedLoop(rawMany, 8, warmMs, BATCH);
+    await closedLoop(gqlMany, 8, warmMs, BATCH);
+    const many = await alternate(
+      reps,
+      () => closedLoop(rawMany, 8, runMs, BATCH),
+      () => closedLoop(gqlMany, 8, runMs, BATCH),
+    );
+    const jgMany = median(many.jobgate.map((r) => r.rate));
+    const rawManyRate = median(many.baseline.map((r) => r.rate));
+    results.push({
+      name: 'bulk submit',
+      unit: 'jobs/s',
+      jobgate: round(jgMany, 0),
+      baseline: round(rawManyRate, 0),
+      ratio: round(jgMany / rawManyRate),
+      target: 'ratio >= 0.8',
+      pass: jgMany / rawManyRate >= 0.8,
+      notes: `submitJobs(50 inputs) vs addBulk(50), 8 batches in flight; jobgate reps ${many.jobgate.map((r) => r.rate.toFixed(0)).join('/')}, raw ${many.baseline.map((r) => r.rate.toFixed(0)).join('/')}`,
+    });
+
+    // Both sides get the same offered load: half of jobgate's own maximum.
+    const rate = Math.max(10, Math.round(jg / 2));
+    ctx.say(
+      `submit latency: open loop at ${rate}/s (half of jobgate's max), ${reps} × ${latencyMs} ms per side`,
+    );
+    await openLoop(rawOne, rate, warmMs);
+    await openLoop(gqlOne, rate, warmMs);
+    const lat = await alternate<OpenLoopResult>(
+      reps,
+      () => openLoop(rawOne, rate, latencyMs),
+      () => openLoop(gqlOne, rate, latencyMs),
+    );
+    const p = (rs: OpenLoopResult[], k: 'p50' | 'p99'): number => median(rs.map((r) => r[k]));
+    const jg99 = p(lat.jobgate, 'p99');
+    const raw99 = p(lat.baseline, 'p99');
+    results.push({
+      name: 'submit latency p50',
+      unit: 'ms',
+      jobgate: round(p(lat.jobgate, 'p50')),
+      baseline: round(p(lat.baseline, 'p50')),
+      ratio: round(p(lat.jobgate, 'p50') / p(lat.baseline, 'p50')),
+      target: 'reported (target is on p99)',
+      pass: null,
+      notes: `open loop at ${rate} submissions/s on both sides, latency from the scheduled send time`,
+    });
+    results.push({
+      name: 'submit latency p99',
+      unit: 'ms',
+      jobgate: round(jg99),
+      baseline: round(raw99),
+      ratio: round(jg99 / raw99),
+      target: 'p99 ratio <= 2',
+      pass: jg99 / raw99 <= 2,
+      notes: `open loop at ${rate}/s; jobgate p99 reps ${lat.jobgate.map((r) => r.p99.toFixed(1)).join('/')}, raw ${lat.baseline.map((r) => r.p99.toFixed(1)).join('/')}; jobgate achieved ${median(lat.jobgate.map((r) => r.achieved)).toFixed(0)}/s`,
+    });
+    return results;
+  } finally {
+    http.close();
+    await queue.close();
+    rawRedis.disconnect();
+    await stack.close();
+  }
+}

@@ -1,0 +1,12 @@
+/** Every suite runs against the real Redis, Postgres and Temporal dev server. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 60_000,
+  maxWorkers: 2,
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+};

@@ -1,0 +1,55 @@
+import { Arg, Ctx, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { tenantScope } from '../src/auth/principal';
+import type { JobEvent } from '../src/bus/job-event';
+import type { JobRecord } from '../src/jobs/job-record';
+import type { GraphContext } from '../src/server/context';
+import { JobEventObject } from '../schema/job-event.type';
+import { JobEventFilterInput } from '../schema/job-filter.input';
+import { JobType } from '../schema/job.type';
+
+type EventArgs = { filter?: JobEventFilterInput | null; after?: string | null };
+
+@Resolver()
+export class EventResolver {
+  @Query(() => [JobEventObject])
+  events(
+    @Ctx() ctx: GraphContext,
+    @Arg('filter', () => JobEventFilterInput, { nullable: true }) filter?: JobEventFilterInput,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number,
+    @Arg('after', () => ID, { nullable: true }) after?: string,
+  ): Promise<JobEvent[]> {
+    return ctx.services.jobs.listEvents(ctx.principal, filter ?? {}, first ?? 100, after);
+  }
+
+  @Subscription(() => JobEventObject, {
+    description:
+      'Events visible to the caller, in bus order. With `after`, first replays what followed that cursor, then goes on live with no gap and no duplicate.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, EventArgs, GraphContext>) =>
+      context.services.feed.events(
+        { ...(args.filter ?? {}), tenant: tenantScope(context.principal) },
+        args.after,
+      ),
+  })
+  jobEvents(
+    @Root() event: JobEvent,
+    @Arg('filter', () => JobEventFilterInput, { nullable: true }) _filter?: JobEventFilterInput,
+    @Arg('after', () => ID, { nullable: true }) _after?: string,
+  ): JobEvent {
+    return event;
+  }
+
+  @Subscription(() => JobType, {
+    description: 'The job, each time its status or progress changes.',
+    subscribe: async ({
+      args,
+      context,
+    }: SubscribeResolverData<unknown, { id: string }, GraphContext>) => {
+      const job = await context.services.jobs.require(context.principal, args.id);
+      return context.services.feed.jobUpdates(job);
+    },
+  })
+  jobUpdated(@Root() job: JobRecord, @Arg('id', () => ID) _id: string): JobRecord {
+    return job;
+  }
+}

@@ -1,0 +1,69 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { JobEvent } from '../src/bus/job-event';
+import { maskSensitive } from '../src/catalog/mask';
+import { Role } from '../src/jobs/enums';
+import { JSONScalar } from '../schema/scalars';
+import type { JobRecord } from '../src/jobs/job-record';
+import type { JobPage } from '../src/jobs/job-service';
+import type { GraphContext } from '../src/server/context';
+import type { WorkflowInfo } from '../src/lanes/temporal/durable-lane';
+import { JobConnectionType } from '../schema/job-connection.type';
+import { JobEventObject } from '../schema/job-event.type';
+import { JobFilterInput } from '../schema/job-filter.input';
+import { JobType } from '../schema/job.type';
+import { WorkflowExecutionType } from '../schema/workflow-execution.type';
+
+@Resolver(() => JobType)
+export class JobResolver {
+  @Query(() => JobType, { nullable: true })
+  job(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<JobRecord | null> {
+    return ctx.services.jobs.get(ctx.principal, id);
+  }
+
+  @Query(() => JobConnectionType)
+  jobs(
+    @Ctx() ctx: GraphContext,
+    @Arg('filter', () => JobFilterInput, { nullable: true }) filter?: JobFilterInput,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<JobPage> {
+    return ctx.services.jobs.list(ctx.principal, filter ?? {}, first ?? 50, after);
+  }
+
+  @FieldResolver(() => [JobEventObject], { description: "This job's events, oldest first." })
+  events(
+    @Root() job: JobRecord,
+    @Ctx() ctx: GraphContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) first?: number,
+    @Arg('after', () => ID, { nullable: true }) after?: string,
+  ): Promise<JobEvent[]> {
+    const n = Math.max(1, Math.min(first ?? 100, 1000));
+    return ctx.loaders.events.load(`${job.id}|${n}|${after ?? ''}`);
+  }
+
+  @FieldResolver(() => JSONScalar, {
+    nullable: true,
+    description: "The job's input; fields the catalog marks sensitive are masked for VIEWERs.",
+  })
+  input(@Root() job: JobRecord, @Ctx() ctx: GraphContext): unknown {
+    return ctx.principal.role === Role.VIEWER ? maskSensitive(job.type, job.input) : job.input;
+  }
+
+  @FieldResolver(() => WorkflowExecutionType, {
+    nullable: true,
+    description: 'Live Temporal details; null for BullMQ jobs.',
+  })
+  workflow(@Root() job: JobRecord, @Ctx() ctx: GraphContext): Promise<WorkflowInfo | null> | null {
+    return job.backend === 'TEMPORAL' ? ctx.loaders.workflow.load(job) : null;
+  }
+}
+
+@Resolver(() => JobConnectionType)
+export class JobConnectionResolver {
+  @FieldResolver(() => Int, {
+    description: 'Jobs matching the filter, counted only when asked for.',
+  })
+  totalCount(@Root() page: JobPage, @Ctx() ctx: GraphContext): Promise<number> {
+    return ctx.services.jobs.count(page.query);
+  }
+}

@@ -1,0 +1,38 @@
+import { auditMutations } from '../src/audit/audit-middleware';
+import { Arg, Ctx, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import type { JobTypeDefinition } from '../src/catalog/job-type';
+import type { QueueCounts } from '../src/lanes/bullmq/bullmq-lane';
+import type { GraphContext } from '../src/server/context';
+import { JobTypeInfoType } from '../schema/job-type-info.type';
+import { QueueStatsType } from '../schema/queue-stats.type';
+
+// Mutations are audited; the middleware sits on the resolvers that have them, not on every field.
+@Resolver()
+@UseMiddleware(auditMutations)
+export class QueueResolver {
+  @Query(() => [JobTypeInfoType])
+  jobTypes(@Ctx() ctx: GraphContext): JobTypeDefinition[] {
+    return ctx.services.jobs.jobTypes();
+  }
+
+  @Query(() => [QueueStatsType])
+  queues(@Ctx() ctx: GraphContext): Promise<QueueCounts[]> {
+    return ctx.services.jobs.queues();
+  }
+
+  @Mutation(() => QueueStatsType)
+  pauseQueue(
+    @Arg('name', () => String) name: string,
+    @Ctx() ctx: GraphContext,
+  ): Promise<QueueCounts> {
+    return ctx.services.jobs.pauseQueue(ctx.principal, name);
+  }
+
+  @Mutation(() => QueueStatsType)
+  resumeQueue(
+    @Arg('name', () => String) name: string,
+    @Ctx() ctx: GraphContext,
+  ): Promise<QueueCounts> {
+    return ctx.services.jobs.resumeQueue(ctx.principal, name);
+  }
+}

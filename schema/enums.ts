@@ -1,0 +1,31 @@
+import { registerEnumType } from 'type-graphql';
+import { Backend, BackendChoice, JobEventType, JobStatus, Priority, Role } from '../src/jobs/enums';
+
+registerEnumType(Backend, { name: 'Backend', description: 'Where a job runs.' });
+registerEnumType(BackendChoice, {
+  name: 'BackendChoice',
+  description: 'How submitJob picks a backend. AUTO applies the routing policy.',
+});
+registerEnumType(Priority, { name: 'Priority' });
+registerEnumType(JobStatus, {
+  name: 'JobStatus',
+  valuesConfig: {
+    QUEUED: { description: 'Accepted, waiting for a worker.' },
+    DELAYED: { description: 'Scheduled for later, or backing off before a retry.' },
+    WAITING: { description: 'A workflow blocked on a signal, e.g. a human approval.' },
+    FAILED: {
+      description: 'Attempts exhausted; the job sits in the dead-letter set until retried.',
+    },
+  },
+});
+registerEnumType(JobEventType, { name: 'JobEventType' });
+registerEnumType(Role, {
+  name: 'Role',
+  valuesConfig: {
+    VIEWER: { description: 'Queries and subscriptions within its tenant.' },
+    OPERATOR: { description: 'VIEWER plus submit, cancel, retry, signal within its tenant.' },
+    ADMIN: { description: 'Everything, in every tenant, plus queues and API keys.' },
+  },
+});
+
+export { Backend, BackendChoice, JobEventType, JobStatus, Priority, Role };

@@ -1,0 +1,258 @@
+import express from 'express';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { buildJobgateSchema } from '../schema/build-schema';
+import { BullmqWorkers } from '../workers/bullmq/bullmq-worker';
+import { KeyStore } from './auth/key-store';
+import { Aggregator, streamLag } from './bus/aggregator';
+import type { AggregatorOptions } from './bus/aggregator';
+import { busKeys } from './bus/bus-keys';
+import { BusEmitter } from './bus/event-emitter';
+import { EventFeed } from './bus/event-feed';
+import { EventHub } from './bus/event-hub';
+import { catalogQueues } from './catalog/catalog';
+import type { Config } from './config';
+import { JobService } from './jobs/job-service';
+import { BullmqLane } from './lanes/bullmq/bullmq-lane';
+import type { DurableLane } from './lanes/temporal/durable-lane';
+import { AuditStore } from './audit/audit-store';
+import { bullBoardRoutes } from './server/bull-board';
+import { Gateway } from './server/gateway';
+import { graphiqlRoutes } from './server/graphiql';
+import { limitRules } from './server/limits';
+import { TenantRateLimiter } from './server/rate-limit';
+import type { GatewayOptions } from './server/gateway';
+import { Metrics } from './server/metrics';
+import { createDataSource, migrate, QueryCounter } from './store/data-source';
+import { EventStore } from './store/event-store';
+import { JobStore } from './store/job-store';
+
+/** Which parts run in this process. */
+export interface AppParts {
+  /** HTTP + WebSocket gateway. @defaultValue true */
+  gateway?: boolean;
+  /** Event stream -> Postgres. @defaultValue true */
+  aggregator?: boolean;
+  /** BullMQ queues this process works on; false for none. @defaultValue every catalog queue */
+  bullmqWorker?: string[] | false;
+  /** Apply migrations at start. @defaultValue true */
+  migrate?: boolean;
+  aggregatorOptions?: AggregatorOptions;
+  /** Called to connect the durable lane; null keeps TEMPORAL unavailable. */
+  durableLane?: (deps: { emitter: BusEmitter; jobs: JobStore }) => Promise<DurableLane | null>;
+  /** Extra processes of the durable lane (its worker, the reconciler), closed before the rest. */
+  durableParts?: (deps: {
+    emitter: BusEmitter;
+    jobs: JobStore;
+    lane: DurableLane | null;
+    metrics: Metrics;
+  }) => Promise<{ close(): Promise<void> }[]>;
+  extendGateway?: GatewayOptions['extend'];
+  /** Key pre-filled in GraphiQL's headers tab: the local stack outside production only. @defaultValue null */
+  devKey?: string | null;
+}
+
+/** A running jobgate process: close() stops what it started, in reverse order. */
+export interface App {
+  url: string | null;
+  ds: DataSource;
+  redis: Redis;
+  queries: QueryCounter;
+  services: { jobs: JobService; keys: KeyStore; feed: EventFeed | null };
+  aggregator: Aggregator | null;
+  gateway: Gateway | null;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Opens every resource a configuration asks for; if one fails, the ones already open are closed. */
+export async function startApp(config: Config, log: Logger, parts: AppParts = {}): Promise<App> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.error({ err }, 'error while shutting down');
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    if (parts.migrate !== false) {
+      const ran = await migrate(config.DATABASE_URL);
+      if (ran.length) log.info({ migrations: ran }, 'migrations applied');
+    }
+    const keys = busKeys(config.JOBGATE_PREFIX);
+    const redis = new Redis(config.REDIS_URL, {
+      maxRetriesPerRequest: 2,
+      connectionName: 'jobgate',
+      enableAutoPipelining: true,
+    });
+    closers.push(async () => {
+      redis.disconnect();
+    });
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve);
+      redis.once('error', reject);
+    });
+    const queries = new QueryCounter();
+    const ds = createDataSource(config.DATABASE_URL, queries);
+    await ds.initialize();
+    closers.push(() => ds.destroy());
+    const jobStore = new JobStore(ds);
+    const eventStore = new EventStore(ds);
+    const emitter = new BusEmitter(redis, keys, config.EVENT_STREAM_MAXLEN);
+    const bullmq = new BullmqLane(redis, config.JOBGATE_PREFIX, keys, emitter);
+    closers.push(() => bullmq.close());
+    const durable = parts.durableLane ? await parts.durableLane({ emitter, jobs: jobStore }) : null;
+    if (durable) closers.push(() => durable.close());
+    let gateway: Gateway | null = null;
+    const metrics = new Metrics({
+      queueDepth: async () =>
+        (await Promise.all(catalogQueues().map((q) => bullmq.stats(q)))).flatMap((s) =>
+          (['waiting', 'active', 'delayed', 'completed', 'failed'] as const).map((state) => ({
+            queue: s.name,
+            state,
+            count: s[state],
+          })),
+        ),
+      busLag: () => streamLag(redis, keys),
+      openSubscriptions: () => gateway?.openSubscriptions ?? 0,
+    });
+    const jobs = new JobService(
+      jobStore,
+      eventStore,
+      bullmq,
+      durable,
+      { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
+      {
+        onSubmitted: (submitted) =>
+          submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
+      },
+    );
+    const keyStore = new KeyStore(ds, config.JOBGATE_ADMIN_KEY);
+
+    let aggregator: Aggregator | null = null;
+    if (parts.aggregator !== false) {
+      const aggRedis = new Redis(config.REDIS_URL, {
+        maxRetriesPerRequest: null,
+        connectionName: 'jobgate-aggregator',
+      });
+      closers.push(async () => {
+        aggRedis.disconnect();
+      });
+      aggregator = new Aggregator(
+        aggRedis,
+        keys,
+        ds,
+        jobStore,
+        eventStore,
+        log.child({ part: 'aggregator' }),
+        {
+          batchSize: config.AGGREGATOR_BATCH,
+          onBatch: (n) => metrics.aggregatorBatch(n),
+          ...parts.aggregatorOptions,
+        },
+      );
+      await aggregator.start();
+      closers.push(() => (aggregator as Aggregator).stop());
+    }
+
+    const queues = parts.bullmqWorker === undefined ? catalogQueues() : parts.bullmqWorker;
+    if (queues && queues.length) {
+      const workers = new BullmqWorkers({
+        redisUrl: config.REDIS_URL,
+        prefix: config.JOBGATE_PREFIX,
+        keys,
+        queues,
+        concurrency: config.WORKER_CONCURRENCY,
+        emitter,
+        log: log.child({ part: 'bullmq-worker' }),
+        onFinished: (type, outcome, ms) => metrics.jobFinished(type, 'BULLMQ', outcome, ms),
+      });
+      await workers.start();
+      closers.push(() => workers.close());
+    }
+    if (parts.durableParts) {
+      for (const p of await parts.durableParts({ emitter, jobs: jobStore, lane: durable, metrics }))
+        closers.push(() => p.close());
+    }
+
+    let feed: EventFeed | null = null;
+    let url: string | null = null;
+    if (parts.gateway !== false) {
+      const hub = new EventHub(config.REDIS_URL, redis, keys, log.child({ part: 'hub' }));
+      await hub.start();
+      closers.push(() => hub.close());
+      feed = new EventFeed(hub, redis, keys, eventStore);
+      const audit = new AuditStore(ds, log.child({ part: 'audit' }));
+      closers.push(() => audit.close());
+      gateway = new Gateway({
+        schema: buildJobgateSchema(),
+        services: { jobs, keys: keyStore, feed, audit },
+        events: eventStore,
+        rules: limitRules(config),
+        introspection: config.GRAPHQL_INTROSPECTION ?? true,
+        rateLimiter: new TenantRateLimiter(
+          redis,
+          config.JOBGATE_PREFIX,
+          config.RATE_LIMIT_PER_SECOND,
+        ),
+        maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        maxSubscriptionsPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY,
+        wsInitTimeoutMs: config.WS_INIT_TIMEOUT_MS,
+        log: log.child({ part: 'gateway' }),
+        host: config.HOST,
+        port: config.PORT,
+        maxBodyBytes: config.MAX_BODY_BYTES,
+        ready: async () => ({
+          redis: await redis.ping().then(
+            () => true,
+            () => false,
+          ),
+          postgres: await ds.query('SELECT 1').then(
+            () => true,
+            () => false,
+          ),
+        }),
+        plugins: [metrics.apolloPlugin()],
+        extend: (app) => {
+          parts.extendGateway?.(app);
+          app.get('/metrics', metrics.route());
+          app.use(graphiqlRoutes({ devKey: parts.devKey ?? null }));
+          app.use(
+            bullBoardRoutes({
+              queues: catalogQueues().map((q) => bullmq.queue(q)),
+              authenticate: (k) => keyStore.authenticate(k),
+            }),
+          );
+        },
+      });
+      url = await gateway.start();
+      closers.push(() => (gateway as Gateway).stop());
+    }
+    if (!gateway && config.METRICS_PORT) {
+      // Aggregators and workers have no gateway; they still expose their own counters.
+      const server = express()
+        .get('/metrics', metrics.route())
+        .listen(config.METRICS_PORT, config.HOST);
+      closers.push(() => new Promise<void>((r) => server.close(() => r())));
+    }
+    return {
+      url,
+      ds,
+      redis,
+      queries,
+      services: { jobs, keys: keyStore, feed },
+      aggregator,
+      gateway,
+      metrics,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+import type { BusKeys } from './bus-keys';
+import type { JobEvent, NewJobEvent } from './job-event';
+
+/**
+ * Appends events to the stream and publishes each with its stream id, in one
+ * atomic script, so the push order is the log order.
+ */
+const EMIT_LUA = `
+local ids = {}
+for i = 2, #ARGV do
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+  redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[i])
+  ids[#ids + 1] = id
+end
+return ids
+`;
+
+type EmitCapable = Redis & {
+  jobgateEmit(
+    stream: string,
+    channel: string,
+    maxLen: number,
+    ...events: string[]
+  ): Promise<string[]>;
+};
+
+/** Writes events to the bus. Safe to share; one per process is enough. */
+export class BusEmitter {
+  private readonly redis: EmitCapable;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: BusKeys,
+    private readonly maxLen: number,
+  ) {
+    if (!('jobgateEmit' in redis))
+      redis.defineCommand('jobgateEmit', { numberOfKeys: 2, lua: EMIT_LUA });
+    this.redis = redis as EmitCapable;
+  }
+
+  /** Emits events in the given order and returns them with their ids. */
+  async emit(events: NewJobEvent[]): Promise<JobEvent[]> {
+    if (events.length === 0) return [];
+    const now = new Date().toISOString();
+    const full = events.map((e) => ({ ...e, timestamp: e.timestamp ?? now }));
+    const ids = await this.redis.jobgateEmit(
+      this.keys.stream,
+      this.keys.channel,
+      this.maxLen,
+      ...full.map((e) => JSON.stringify(e)),
+    );
+    return full.map((e, i) => ({ ...e, id: ids[i] }));
+  }
+
+  async emitOne(event: NewJobEvent): Promise<JobEvent> {
+    const [e] = await this.emit([event]);
+    return e;
+  }
+}
+
+/** Parses one stream entry's fields (`['e', json]`) into an event. */
+export function eventFromEntry(id: string, fields: string[]): JobEvent {
+  const i = fields.indexOf('e');
+  return { ...(JSON.parse(fields[i + 1]) as Omit<JobEvent, 'id'>), id };
+}
+
+/** Parses one pub/sub message (`<id> <json>`). */
+export function eventFromMessage(message: string): JobEvent {
+  const sp = message.indexOf(' ');
+  return {
+    ...(JSON.parse(message.slice(sp + 1)) as Omit<JobEvent, 'id'>),
+    id: message.slice(0, sp),
+  };
+}

@@ -1,0 +1,138 @@
+import type { Redis } from 'ioredis';
+import { badInput } from '../errors/app-error';
+import type { JobRecord } from '../jobs/job-record';
+import { applyPatch, foldEvent } from '../jobs/status-model';
+import { eventMatches } from '../store/event-store';
+import type { EventQuery, EventStore } from '../store/event-store';
+import { AsyncQueue } from './async-queue';
+import type { BusKeys } from './bus-keys';
+import { eventFromEntry } from './event-emitter';
+import type { EventHub } from './event-hub';
+import type { JobEvent } from './job-event';
+import { compareStreamIds, isStreamId } from './stream-id';
+
+const PAGE = 500;
+
+/** Live event streams for subscriptions: replay after a cursor, then live, with no gap and no duplicate. */
+export class EventFeed {
+  constructor(
+    private readonly hub: EventHub,
+    private readonly reader: Redis,
+    private readonly keys: BusKeys,
+    private readonly store: EventStore,
+    /** Most events one subscriber may fall behind before it is closed. @defaultValue 10000 */
+    private readonly bufferLimit = 10_000,
+  ) {}
+
+  /** Stored events after `after`, oldest first: Postgres for what the stream no longer holds, then the stream. */
+  async *replay(query: EventQuery, after: string): AsyncGenerator<JobEvent> {
+    let cursor = after;
+    const oldest = await this.reader.xrange(this.keys.stream, '-', '+', 'COUNT', 1);
+    const firstInStream = oldest[0]?.[0];
+    if (!firstInStream || compareStreamIds(cursor, firstInStream) < 0) {
+      for (;;) {
+        const rows = await this.store.list(query, PAGE, cursor, firstInStream);
+        for (const e of rows) yield e;
+        if (rows.length < PAGE) break;
+        cursor = rows[rows.length - 1].id;
+      }
+      if (firstInStream && compareStreamIds(cursor, firstInStream) < 0) {
+        // Resume the stream just before its first entry, inclusive of it.
+        cursor = '0-0';
+      }
+    }
+    for (;;) {
+      const entries = await this.reader.xrange(this.keys.stream, `(${cursor}`, '+', 'COUNT', PAGE);
+      for (const [id, fields] of entries) {
+        const e = eventFromEntry(id, fields);
+        if (eventMatches(e, query)) yield e;
+      }
+      if (entries.length < PAGE) break;
+      cursor = entries[entries.length - 1][0];
+    }
+  }
+
+  /** `jobEvents`: optional replay after `after`, then live events matching `query`. Checks `after` before subscribing. */
+  events(query: EventQuery, after?: string | null): AsyncGenerator<JobEvent> {
+    if (after && !isStreamId(after))
+      throw badInput(`after: '${after}' is not an event id`, 'after');
+    const live = new AsyncQueue<JobEvent>(this.bufferLimit);
+    // Listen before replaying: what arrives meanwhile is held, and dropped if replay already gave it.
+    const off = this.hub.subscribe((e) => {
+      if (eventMatches(e, query)) live.push(e);
+    });
+    const gen = this.stream(query, after, live, () => stop());
+    const stop = async (): Promise<void> => {
+      off();
+      await live.return();
+    };
+    return closable(gen, stop);
+  }
+
+  private async *stream(
+    query: EventQuery,
+    after: string | null | undefined,
+    live: AsyncQueue<JobEvent>,
+    stop: () => Promise<void>,
+  ): AsyncGenerator<JobEvent> {
+    try {
+      let last: string | null = after ?? null;
+      if (after) {
+        for await (const e of this.replay(query, after)) {
+          last = e.id;
+          yield e;
+        }
+      }
+      for await (const e of live) {
+        if (last && compareStreamIds(e.id, last) <= 0) continue;
+        last = e.id;
+        yield e;
+      }
+    } finally {
+      await stop();
+    }
+  }
+
+  /** `jobUpdated`: the job, folded forward with each of its events. */
+  jobUpdates(job: JobRecord): AsyncGenerator<JobRecord> {
+    // Before the store has applied any event, replay from a minute before creation (clocks differ a little).
+    const from = job.lastEventId ?? `${job.createdAt.getTime() - 60_000}-0`;
+    const events = this.events({ jobId: job.id, tenant: job.tenant }, from);
+    const gen = this.fold(job, events);
+    return closable(gen, () => events.return(undefined).then(() => undefined));
+  }
+
+  private async *fold(job: JobRecord, events: AsyncGenerator<JobEvent>): AsyncGenerator<JobRecord> {
+    let current = job;
+    for await (const e of events) {
+      const next = applyPatch(current, foldEvent(undefined, e));
+      const changed =
+        next.status !== current.status ||
+        next.progress !== current.progress ||
+        next.attempts !== current.attempts;
+      current = next;
+      if (changed) yield current;
+    }
+  }
+}
+
+/**
+ * An async generator suspended in `await` ignores return() until its next
+ * value; a client that leaves must free its listener at once, so return()
+ * and throw() run `stop` first, which ends whatever the generator awaits.
+ */
+function closable<T>(gen: AsyncGenerator<T>, stop: () => Promise<void>): AsyncGenerator<T> {
+  const it = {
+    next: () => gen.next(),
+    return: async (value?: unknown) => {
+      await stop();
+      return gen.return(value as never);
+    },
+    throw: async (err?: unknown) => {
+      await stop();
+      return gen.throw(err);
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it as unknown as AsyncGenerator<T>;
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import type { Backend } from '../../jobs/enums';
+import { JobStatus } from '../../jobs/enums';
+import type { JobState } from './job-watch';
+import { enumListArg, intArg, listArg } from './options';
+import type { Invocation } from './options';
+import { note, percent, printJson, printLine, table, time } from './output';
+
+/** The fields a job has in a listing and in what control commands print. */
+export const JOB_ROW = 'id type status progress backend queue attempts maxAttempts createdAt error';
+
+export interface JobRow extends JobState {
+  backend: Backend;
+  queue: string;
+  createdAt: string;
+}
+
+const jobColumns = [
+  { header: 'ID', value: (j: JobRow) => j.id },
+  { header: 'TYPE', value: (j: JobRow) => j.type },
+  { header: 'STATUS', value: (j: JobRow) => j.status },
+  { header: 'PROGRESS', value: (j: JobRow) => percent(j.progress), align: 'right' as const },
+  {
+    header: 'ATTEMPTS',
+    value: (j: JobRow) => `${j.attempts}/${j.maxAttempts}`,
+    align: 'right' as const,
+  },
+  { header: 'BACKEND', value: (j: JobRow) => j.backend },
+  { header: 'QUEUE', value: (j: JobRow) => j.queue },
+  { header: 'CREATED', value: (j: JobRow) => time(j.createdAt) },
+];
+
+/** `jobs list` and `workflows list`: a page of jobs, newest first, as a table or JSON. */
+export async function listJobs(inv: Invocation, backends?: Backend[]): Promise<void> {
+  const o = inv.opts as {
+    status?: string[];
+    type?: string[];
+    backend?: Backend;
+    first?: number;
+    after?: string;
+  };
+  const filter = {
+    statuses: o.status,
+    types: o.type,
+    backends: backends ?? (o.backend ? [o.backend] : undefined),
+  };
+  const { jobs } = await inv.gateway().request<{
+    jobs: {
+      edges: { cursor: string; node: JobRow }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+  }>(
+    `query($filter: JobFilter, $first: Int, $after: String) {
+      jobs(filter: $filter, first: $first, after: $after) { edges { cursor node { ${JOB_ROW} } } pageInfo { hasNextPage endCursor } }
+    }`,
+    { filter, first: o.first ?? 50, after: o.after ?? null },
+  );
+  const rows = jobs.edges.map((e) => e.node);
+  if (inv.json) return printJson({ jobs: rows, pageInfo: jobs.pageInfo });
+  if (!rows.length) return note('no jobs match');
+  printLine(table(jobColumns, rows));
+  if (jobs.pageInfo.hasNextPage) note(`more: add --after ${jobs.pageInfo.endCursor}`);
+}
+
+/** Options `jobs list` and `workflows list` share. */
+export const withListOptions = (cmd: Command): Command =>
+  cmd
+    .option(
+      '--status <statuses>',
+      `only these statuses, comma-separated: ${Object.values(JobStatus).join(', ')}`,
+      enumListArg(Object.values(JobStatus)),
+    )
+    .option('--type <types>', 'only these job types, comma-separated', listArg)
+    .option('--first <n>', 'how many jobs (1-500; default 50)', intArg(1, 500))
+    .option('--after <cursor>', 'the page after this cursor (printed under a full page)');

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+// Server modules load inside the actions that need them, so client commands start fast.
+import type { AppParts } from '../app';
+import { ConfigError, loadConfig } from '../config';
+import type { Config } from '../config';
+import type { TemporalPartsOptions } from '../lanes/temporal/temporal-parts';
+import type { Started } from './local-stack';
+import { waitForSignal } from './run-until-signal';
+
+function configOrExit(overrides: Partial<Config> = {}): Config {
+  try {
+    return loadConfig(process.env, overrides);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function serve(
+  config: Config,
+  parts: AppParts,
+  o: {
+    temporal?: TemporalPartsOptions;
+    banner?: (url: string | null) => void;
+    started?: Started[];
+    /** Resolves at the stop signal; installed by the caller when it starts things first. */
+    stop?: Promise<NodeJS.Signals>;
+  } = {},
+): Promise<void> {
+  const stop = o.stop ?? waitForSignal(console);
+  const [{ startApp }, { createLogger }, { temporalParts }] = await Promise.all([
+    import('../app.js'),
+    import('../logger.js'),
+    import('../lanes/temporal/temporal-parts.js'),
+  ]);
+  const log = createLogger(config);
+  const withTemporal =
+    config.TEMPORAL_ENABLED && o.temporal
+      ? { ...parts, ...temporalParts(config, log, o.temporal) }
+      : parts;
+  const stopStarted = async (): Promise<void> => {
+    for (const s of [...(o.started ?? [])].reverse()) {
+      log.info(`stopping ${s.name}`);
+      await s.stop();
+    }
+  };
+  let app;
+  try {
+    app = await startApp(config, log, withTemporal);
+  } catch (err) {
+    await stopStarted();
+    throw err;
+  }
+  o.banner?.(app.url);
+  if (app.url) log.info({ url: `${app.url}/graphql` }, 'gateway listening');
+  await stop;
+  try {
+    await app.close();
+  } catch (err) {
+    log.error({ err }, 'shutdown failed');
+  }
+  await stopStarted();
+  log.info('stopped');
+}
+
+const queuesOf = (v?: string): string[] | undefined =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** start, gateway, aggregator, worker, migrate. */
+export function registerServerCommands(program: Command): void {
+  program
+    .command('start')
+    .description('run the whole local stack in one process tree: gateway, aggregator and workers')
+    .action(async () => {
+      const devKey = process.env.JOBGATE_ADMIN_KEY ?? `dev_${randomBytes(16).toString('hex')}`;
+      const config = configOrExit({ JOBGATE_ADMIN_KEY: devKey });
+      // Listen first: Ctrl-C while the local stack comes up still stops what was started.
+      const stop = waitForSignal(console);
+      const [{ createLogger }, { ensureLocalStack }] = await Promise.all([
+        import('../logger.js'),
+        import('./local-stack.js'),
+      ]);
+      const log = createLogger(config);
+      const { started, temporalUi } = config.TEMPORAL_ENABLED
+        ? await ensureLocalStack(config, log)
+        : { started: [], temporalUi: null };
+      // GraphiQL opens with the admin key in its headers tab; never in production.
+      await serve(
+        config,
+        { devKey: config.NODE_ENV === 'production' ? null : devKey },
+        {
+          started,
+          stop,
+          temporal: { lane: true, worker: true, reconciler: true },
+          banner: (url) => {
+            console.log(
+              [
+                '',
+                '  jobgate is up',
+                `  GraphiQL     ${url}/graphiql`,
+                `  GraphQL      ${url}/graphql   (HTTP and WebSocket)`,
+                `  metrics      ${url}/metrics`,
+                `  Bull Board   ${url}/admin/queues?key=<admin key>`,
+                ...(temporalUi ? [`  Temporal UI  ${temporalUi}`] : []),
+                `  admin key    ${devKey}${process.env.JOBGATE_ADMIN_KEY ? '   (from JOBGATE_ADMIN_KEY)' : '   (dev key, generated: set JOBGATE_ADMIN_KEY to choose one)'}`,
+                '',
+              ].join('\n'),
+            );
+          },
+        },
+      );
+    });
+
+  program
+    .command('gateway')
+    .description('run the GraphQL gateway (HTTP and WebSocket on one port)')
+    .option('--with-aggregator', 'also run the aggregator in this process')
+    .action(async (o: { withAggregator?: boolean }) => {
+      await serve(
+        configOrExit(),
+        { aggregator: !!o.withAggregator, bullmqWorker: false },
+        { temporal: { lane: true, reconciler: !!o.withAggregator } },
+      );
+    });
+
+  program
+    .command('aggregator')
+    .description('run the aggregator: event stream -> Postgres')
+    .action(async () => {
+      // The reconciler lives beside the aggregator: one per deployment, next to the store's truth.
+      await serve(
+        configOrExit(),
+        { gateway: false, bullmqWorker: false },
+        { temporal: { lane: true, reconciler: true } },
+      );
+    });
+
+  program
+    .command('worker')
+    .description('run a BullMQ worker (or, with --temporal, a Temporal worker)')
+    .option('--queues <names>', 'comma-separated BullMQ queues (default: every catalog queue)')
+    .option('--temporal', 'run the Temporal worker instead')
+    .action(async (o: { queues?: string; temporal?: boolean }) => {
+      const config = configOrExit();
+      if (o.temporal) {
+        await serve(
+          config,
+          { gateway: false, aggregator: false, migrate: false, bullmqWorker: false },
+          { temporal: { lane: false, worker: true, queues: queuesOf(o.queues) } },
+        );
+        return;
+      }
+      await serve(config, {
+        gateway: false,
+        aggregator: false,
+        migrate: false,
+        bullmqWorker: queuesOf(o.queues),
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('create the database when missing and apply pending migrations')
+    .action(async () => {
+      const config = configOrExit();
+      const { migrate } = await import('../store/data-source.js');
+      const ran = await migrate(config.DATABASE_URL);
+      console.log(ran.length ? `applied: ${ran.join(', ')}` : 'database is up to date');
+    });
+}

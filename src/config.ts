@@ -1,0 +1,206 @@
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Every setting jobgate reads from the environment, validated once at boot.
+ * The README's configuration table is generated from this schema (`npm run docs:config`).
+ */
+export const configSchema = z.object({
+  /** HTTP and WebSocket port of the gateway. @defaultValue 4000 */
+  PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(4000)
+    .describe('HTTP and WebSocket port of the gateway'),
+  /** Address the gateway binds to. @defaultValue 0.0.0.0 */
+  HOST: z.string().min(1).default('0.0.0.0').describe('Address the gateway binds to'),
+  /** Redis for BullMQ, the event bus and rate limits. */
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379')
+    .describe('Redis for BullMQ, the event bus and rate limits'),
+  /** Postgres for the job projection, the event log and API keys. */
+  DATABASE_URL: z
+    .string()
+    .url()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must start with postgres://')
+    .default('postgres://postgres@127.0.0.1:5432/jobgate')
+    .describe(
+      'Postgres for the job projection, the event log and API keys (database created if missing)',
+    ),
+  /** Temporal frontend (gRPC). */
+  TEMPORAL_ADDRESS: z
+    .string()
+    .min(1)
+    .default('127.0.0.1:7233')
+    .describe('Temporal frontend address (gRPC host:port)'),
+  /** Whether this deployment has a Temporal lane. */
+  TEMPORAL_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe(
+      'Connect the TEMPORAL lane; false runs BullMQ only (TEMPORAL jobs answer BACKEND_UNAVAILABLE)',
+    ),
+  /** Temporal namespace. */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+  /** Prefix of every Redis key and of Temporal task queues, so several deployments can share one Redis. */
+  JOBGATE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('jobgate')
+    .describe('Prefix of Redis keys (queues, event stream) and Temporal task queues'),
+  /** When set, this key is an ADMIN of tenant `default`. */
+  JOBGATE_ADMIN_KEY: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe('When set, this key is an ADMIN of tenant "default"'),
+  /** Approximate cap of the event stream (XADD MAXLEN ~). */
+  EVENT_STREAM_MAXLEN: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(1_000_000)
+    .describe('Approximate length cap of the Redis event stream'),
+  /** Largest number of events the aggregator writes in one Postgres transaction. */
+  AGGREGATOR_BATCH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(500)
+    .describe('Events per aggregator batch'),
+  /** Concurrency of each BullMQ worker. */
+  WORKER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(16)
+    .describe('Concurrent jobs per BullMQ worker'),
+  /** Largest accepted `submitJobs` batch. */
+  MAX_BATCH_SIZE: z.coerce.number().int().min(1).default(1000).describe('Largest submitJobs batch'),
+  /** Largest JSON `input` of one job, in bytes. */
+  MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024)
+    .describe('Largest job input, bytes of JSON'),
+  /** Largest HTTP request body, in bytes. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024)
+    .describe('Largest HTTP request body, bytes'),
+  /** Deepest accepted GraphQL operation. */
+  MAX_QUERY_DEPTH: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .default(12)
+    .describe('Deepest accepted GraphQL operation'),
+  /** Most aliases in one operation. */
+  MAX_ALIASES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30)
+    .describe('Most aliases in one GraphQL operation'),
+  /** Highest accepted operation cost (graphql-armor cost: objects, scalars, nesting depth factor). */
+  MAX_QUERY_COST: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(20_000)
+    .describe('Highest accepted GraphQL operation cost'),
+  /** Requests per second per tenant, across every gateway (Redis); 0 turns the limit off. */
+  RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1000)
+    .describe('Requests per second per tenant across all gateways; 0 = off'),
+  /** Open subscriptions on one WebSocket. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe('Open subscriptions per WebSocket connection'),
+  /** Open subscriptions of one API key on one gateway. */
+  MAX_SUBSCRIPTIONS_PER_KEY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2000)
+    .describe('Open subscriptions per API key (per gateway)'),
+  /** Time a WebSocket has to send connection_init, ms. */
+  WS_INIT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5000)
+    .describe('Time a WebSocket has to send connection_init, ms'),
+  /** Schema introspection; off by default in production. */
+  GRAPHQL_INTROSPECTION: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .describe('Allow introspection (default: true, false when NODE_ENV=production)'),
+  /** Port of a /metrics-only HTTP server for processes without a gateway (aggregator, workers). */
+  METRICS_PORT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe(
+      'Port of /metrics for processes without a gateway (aggregator, workers); unset: none',
+    ),
+  /** pino log level. */
+  LOG_LEVEL: z
+    .enum(logLevels)
+    .default('info')
+    .describe('Log level: fatal, error, warn, info, debug, trace or silent'),
+  /** `production` turns off the dev key in GraphiQL and pretty logs. */
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe('development, production or test'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Thrown when the environment does not satisfy {@link configSchema}. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+/** Parses `env` (default `process.env`), naming every bad variable in one error. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = { ...parsed.data, ...overrides };
+  config.GRAPHQL_INTROSPECTION ??= config.NODE_ENV !== 'production';
+  return config;
+}

@@ -1,0 +1,26 @@
+import type { Backend, JobStatus, Priority } from './enums';
+
+/** A job as the store keeps it; what the GraphQL `Job` type is built from. */
+export interface JobRecord {
+  id: string;
+  tenant: string;
+  type: string;
+  backend: Backend;
+  routingReason: string;
+  queue: string;
+  status: JobStatus;
+  priority: Priority;
+  progress: number;
+  attempts: number;
+  maxAttempts: number;
+  input: unknown;
+  result: unknown;
+  error: string | null;
+  idempotencyKey: string | null;
+  delayMs: number | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** Stream id of the newest event applied, or null before any. */
+  lastEventId: string | null;
+}

@@ -1,0 +1,214 @@
+import { Queue } from 'bullmq';
+import type { Job as BullJob, JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { BusKeys } from '../../bus/bus-keys';
+import type { BusEmitter } from '../../bus/event-emitter';
+import type { JobEvent, NewJobEvent } from '../../bus/job-event';
+import { findJobType } from '../../catalog/catalog';
+import { conflict } from '../../errors/app-error';
+import { Backend, JobEventType, JobStatus } from '../../jobs/enums';
+import type { JobRecord } from '../../jobs/job-record';
+import { bullPrefix, cancelMarkerKey } from './bullmq-job-data';
+import type { BullmqJobData } from './bullmq-job-data';
+import { bullmqPriority } from './bullmq-priority';
+
+/** Counts of one queue, in the shape of `QueueStats`. */
+export interface QueueCounts {
+  name: string;
+  backend: Backend;
+  paused: boolean;
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+}
+
+const eventOf = (
+  job: JobRecord,
+  type: JobEventType,
+  extra: Partial<NewJobEvent> = {},
+): NewJobEvent => ({
+  tenant: job.tenant,
+  source: Backend.BULLMQ,
+  type,
+  jobId: job.id,
+  jobType: job.type,
+  queue: job.queue,
+  ...extra,
+});
+
+/** The fast lane: enqueue and control BullMQ jobs. Knows nothing of GraphQL. */
+export class BullmqLane {
+  private readonly queues = new Map<string, Queue<BullmqJobData>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly keys: BusKeys,
+    private readonly emitter: BusEmitter,
+  ) {}
+
+  queue(name: string): Queue<BullmqJobData> {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue<BullmqJobData>(name, {
+        connection: this.redis,
+        prefix: bullPrefix(this.prefix),
+      });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  private options(job: JobRecord): JobsOptions {
+    const def = findJobType(job.type);
+    return {
+      jobId: job.id,
+      priority: bullmqPriority[job.priority],
+      delay: job.delayMs ?? 0,
+      attempts: job.maxAttempts,
+      backoff: { type: 'exponential', delay: def?.backoffMs ?? 1000, jitter: 0.5 },
+      removeOnComplete: { age: 24 * 3600, count: 1000 },
+      // Failed jobs stay: they are the dead-letter set until retried.
+      removeOnFail: false,
+    };
+  }
+
+  private queuedEvent(job: JobRecord): NewJobEvent {
+    const delayed = (job.delayMs ?? 0) > 0;
+    return eventOf(job, JobEventType.QUEUED, {
+      status: delayed ? JobStatus.DELAYED : JobStatus.QUEUED,
+      meta: delayed ? { delayMs: job.delayMs } : null,
+    });
+  }
+
+  /** Adds jobs (one addBulk per queue) and emits their QUEUED events. */
+  async enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
+    const byQueue = new Map<string, JobRecord[]>();
+    for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
+    // QUEUED goes on the bus first, so it is always before the worker's STARTED.
+    const events = await this.emitter.emit(jobs.map((j) => this.queuedEvent(j)));
+    await Promise.all(
+      [...byQueue].map(([name, list]) =>
+        this.queue(name).addBulk(
+          list.map((j) => ({
+            name: j.type,
+            data: { tenant: j.tenant, input: j.input },
+            opts: this.options(j),
+          })),
+        ),
+      ),
+    );
+    return events;
+  }
+
+  /**
+   * Removes a waiting or delayed job, or asks the worker running an active one
+   * to abort it. Resolves to the status the job ends in.
+   */
+  async cancel(job: JobRecord, reason: string): Promise<JobStatus> {
+    const q = this.queue(job.queue);
+    const bj = await q.getJob(job.id);
+    if (!bj)
+      throw conflict(`job ${job.id} has already finished and was cleaned up; nothing to cancel`);
+    const state = await bj.getState();
+    if (state === 'completed' || state === 'failed') {
+      throw conflict(
+        `job ${job.id} has already finished (${state === 'completed' ? 'SUCCEEDED' : 'FAILED'}); nothing to cancel`,
+      );
+    }
+    if (state !== 'active') {
+      try {
+        await bj.remove();
+        await this.emitter.emitOne(eventOf(job, JobEventType.CANCELLED, { message: reason }));
+        return JobStatus.CANCELLED;
+      } catch {
+        // Picked up by a worker between the two calls: cancel it as an active job.
+      }
+    }
+    await this.redis.set(cancelMarkerKey(this.prefix, job.id), reason, 'EX', 3600);
+    await this.redis.publish(this.keys.cancelChannel, JSON.stringify({ jobId: job.id, reason }));
+    return this.waitForEnd(bj, 5000);
+  }
+
+  private async waitForEnd(bj: BullJob<BullmqJobData>, timeoutMs: number): Promise<JobStatus> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await bj.getState();
+      if (state === 'failed' || state === 'unknown') return JobStatus.CANCELLED;
+      if (state === 'completed') return JobStatus.SUCCEEDED;
+      if (Date.now() > until) return JobStatus.RUNNING;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Runs a FAILED or CANCELLED job again, with its full attempts. */
+  async retry(job: JobRecord): Promise<JobEvent> {
+    const q = this.queue(job.queue);
+    const bj = await q.getJob(job.id);
+    await this.redis.del(cancelMarkerKey(this.prefix, job.id));
+    const state = bj ? await bj.getState() : 'unknown';
+    if (bj && state !== 'failed')
+      throw conflict(
+        `job ${job.id} is ${job.status}; only FAILED or CANCELLED jobs can be retried`,
+      );
+    const event = await this.emitter.emitOne(
+      eventOf(job, JobEventType.QUEUED, { meta: { retry: true } }),
+    );
+    if (bj) await bj.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    // Cancelled while waiting (removed): add it again under the same id.
+    else
+      await q.add(
+        job.type,
+        { tenant: job.tenant, input: job.input },
+        { ...this.options(job), delay: 0 },
+      );
+    return event;
+  }
+
+  async exists(job: JobRecord): Promise<boolean> {
+    return !!(await this.queue(job.queue).getJob(job.id));
+  }
+
+  async stats(name: string): Promise<QueueCounts> {
+    const q = this.queue(name);
+    const [c, paused] = await Promise.all([
+      q.getJobCounts(
+        'waiting',
+        'prioritized',
+        'paused',
+        'waiting-children',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+      ),
+      q.isPaused(),
+    ]);
+    return {
+      name,
+      backend: Backend.BULLMQ,
+      paused,
+      waiting:
+        (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0) + (c['waiting-children'] ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      completed: c.completed ?? 0,
+      failed: c.failed ?? 0,
+    };
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.queue(name).pause();
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.queue(name).resume();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

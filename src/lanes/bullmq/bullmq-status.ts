@@ -1,0 +1,14 @@
+import type { JobState } from 'bullmq';
+import { JobStatus } from '../../jobs/enums';
+
+/** BullMQ's job states in the one status model. */
+export const statusOfBullmqState: Record<JobState | 'unknown', JobStatus | null> = {
+  waiting: JobStatus.QUEUED,
+  prioritized: JobStatus.QUEUED,
+  'waiting-children': JobStatus.QUEUED,
+  delayed: JobStatus.DELAYED,
+  active: JobStatus.RUNNING,
+  completed: JobStatus.SUCCEEDED,
+  failed: JobStatus.FAILED,
+  unknown: null,
+};

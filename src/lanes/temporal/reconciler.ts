@@ -1,0 +1,162 @@
+import type { Logger } from 'pino';
+import type { BusEmitter } from '../../bus/event-emitter';
+import type { JobEvent, NewJobEvent } from '../../bus/job-event';
+import { parseStreamId } from '../../bus/stream-id';
+import { Backend, JobEventType } from '../../jobs/enums';
+import type { JobRecord } from '../../jobs/job-record';
+import type { JobStore } from '../../store/job-store';
+import type { TemporalLane, WorkflowOutcome } from './temporal-lane';
+
+export interface ReconcilerOptions {
+  /** Pause between passes, ms. @defaultValue 5000 */
+  intervalMs?: number;
+  /** How long a closed run may wait for its own final event before the reconciler writes it, ms. @defaultValue 10000 */
+  graceMs?: number;
+  /** Jobs checked per pass, oldest first. @defaultValue 200 */
+  batchSize?: number;
+}
+
+const REMEMBERED = 10_000;
+
+/**
+ * Sink calls can be lost when a worker dies, so the store could wait forever
+ * for a final event. The reconciler compares the store's unfinished TEMPORAL
+ * jobs with Temporal and emits the final event of every run that has closed
+ * (COMPLETED with its result, FAILED with its message, CANCELLED) but whose
+ * end the store has not seen. Run one per deployment (it does not coordinate
+ * with other reconcilers).
+ */
+export class Reconciler {
+  private timer?: NodeJS.Timeout;
+  private pass?: Promise<unknown>;
+  private stopped = true;
+  /** Runs already reported, so a slow aggregator does not get the same final event twice. */
+  private readonly reported = new Set<string>();
+  private readonly intervalMs: number;
+  private readonly graceMs: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly jobStore: JobStore,
+    private readonly lane: TemporalLane,
+    private readonly emitter: BusEmitter,
+    private readonly log: Logger,
+    o: ReconcilerOptions = {},
+  ) {
+    this.intervalMs = o.intervalMs ?? 5000;
+    this.graceMs = o.graceMs ?? 10_000;
+    this.batchSize = o.batchSize ?? 200;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.pass = this.reconcileOnce()
+        .catch((err: unknown) => this.log.error({ err }, 'reconciler pass failed'))
+        .finally(() => this.schedule());
+    }, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.pass;
+  }
+
+  /** One pass over the unfinished jobs; returns the events it emitted. */
+  async reconcileOnce(now = Date.now()): Promise<JobEvent[]> {
+    const jobs = await this.jobStore.unfinished(
+      Backend.TEMPORAL,
+      new Date(now - this.graceMs),
+      this.batchSize,
+    );
+    const missing: NewJobEvent[] = [];
+    const keys: string[] = [];
+    for (let i = 0; i < jobs.length; i += 20) {
+      const slice = jobs.slice(i, i + 20);
+      const outcomes = await Promise.all(
+        slice.map((j) => this.lane.outcome(j).catch((err: unknown) => this.skip(j, err))),
+      );
+      slice.forEach((job, k) => {
+        const o = outcomes[k];
+        const event = o && this.finalEvent(job, o, now);
+        if (!event || !o) return;
+        missing.push(event);
+        keys.push(`${job.id}:${o.runId}`);
+      });
+    }
+    if (missing.length === 0) return [];
+    const emitted = await this.emitter.emit(missing);
+    for (const k of keys) this.remember(k);
+    this.log.warn(
+      { jobs: emitted.map((e) => `${e.jobId} ${e.type}`) },
+      'reconciler emitted missing final events',
+    );
+    return emitted;
+  }
+
+  private skip(job: JobRecord, err: unknown): null {
+    this.log.warn({ err, jobId: job.id }, 'reconciler could not read the workflow; will try again');
+    return null;
+  }
+
+  private remember(key: string): void {
+    this.reported.add(key);
+    if (this.reported.size > REMEMBERED)
+      this.reported.delete(this.reported.values().next().value as string);
+  }
+
+  /** The final event the store is missing for this run, or null when nothing is missing (yet). */
+  private finalEvent(job: JobRecord, o: WorkflowOutcome, now: number): NewJobEvent | null {
+    if (!o.closeTime || o.status === 'RUNNING' || o.status === 'CONTINUED_AS_NEW') return null;
+    const closed = o.closeTime.getTime();
+    if (now - closed < this.graceMs || this.reported.has(`${job.id}:${o.runId}`)) return null;
+    // An event after the close (a retry's QUEUED) means the store is already past this run.
+    if (job.lastEventId && parseStreamId(job.lastEventId).ms > closed) return null;
+    const base = {
+      tenant: job.tenant,
+      source: Backend.TEMPORAL,
+      jobId: job.id,
+      jobType: job.type,
+      queue: job.queue,
+      workflowId: job.id,
+    };
+    const meta = { reconciled: true, runId: o.runId };
+    switch (o.status) {
+      case 'COMPLETED':
+        return {
+          ...base,
+          type: JobEventType.COMPLETED,
+          meta: { ...meta, result: o.result ?? null },
+        };
+      case 'CANCELLED':
+        return { ...base, type: JobEventType.CANCELLED, message: o.message ?? 'cancelled', meta };
+      case 'TERMINATED':
+        return {
+          ...base,
+          type: JobEventType.CANCELLED,
+          message: o.message ?? 'terminated',
+          meta: { ...meta, terminated: true },
+        };
+      case 'TIMED_OUT':
+        return {
+          ...base,
+          type: JobEventType.FAILED,
+          message: o.message ?? 'workflow timed out',
+          meta,
+        };
+      default:
+        return {
+          ...base,
+          type: JobEventType.FAILED,
+          message: o.message ?? `workflow ended ${o.status}`,
+          meta,
+        };
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import { startTemporalWorker } from '../../../workers/temporal/worker';
+import type { AppParts } from '../../app';
+import type { Config } from '../../config';
+import { unavailable } from '../../errors/app-error';
+import { Reconciler } from './reconciler';
+import { TemporalLane } from './temporal-lane';
+
+/** Which Temporal pieces a process runs. */
+export interface TemporalPartsOptions {
+  /** Client lane for submit and control (gateway). @defaultValue true */
+  lane?: boolean;
+  /** A Temporal worker in this process. @defaultValue false */
+  worker?: boolean;
+  /** The reconciler (needs the lane). @defaultValue false */
+  reconciler?: boolean;
+  /** Catalog queues the worker serves. @defaultValue every queue */
+  queues?: string[];
+}
+
+/** The AppParts hooks that connect the durable lane, its worker and its reconciler. */
+export function temporalParts(
+  config: Config,
+  log: Logger,
+  o: TemporalPartsOptions = {},
+): Pick<AppParts, 'durableLane' | 'durableParts'> {
+  return {
+    durableLane: async ({ emitter }) => {
+      if (o.lane === false) return null;
+      try {
+        return await TemporalLane.connect({
+          address: config.TEMPORAL_ADDRESS,
+          namespace: config.TEMPORAL_NAMESPACE,
+          prefix: config.JOBGATE_PREFIX,
+          emitter,
+          log: log.child({ part: 'temporal-lane' }),
+        });
+      } catch (err) {
+        throw unavailable(
+          `cannot connect to Temporal at TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} (${(err as Error).message}); start it or point TEMPORAL_ADDRESS at a running one`,
+        );
+      }
+    },
+    durableParts: async ({ emitter, jobs, lane, metrics }) => {
+      const parts: { close(): Promise<void> }[] = [];
+      if (o.worker) {
+        parts.push(
+          await startTemporalWorker({
+            address: config.TEMPORAL_ADDRESS,
+            namespace: config.TEMPORAL_NAMESPACE,
+            prefix: config.JOBGATE_PREFIX,
+            emitter,
+            log: log.child({ part: 'temporal-worker' }),
+            queues: o.queues,
+            onFinished: (type, outcome, ms) => metrics.jobFinished(type, 'TEMPORAL', outcome, ms),
+          }),
+        );
+      }
+      if (o.reconciler && lane instanceof TemporalLane) {
+        const reconciler = new Reconciler(jobs, lane, emitter, log.child({ part: 'reconciler' }));
+        reconciler.start();
+        parts.push({ close: () => reconciler.stop() });
+      }
+      return parts;
+    },
+  };
+}

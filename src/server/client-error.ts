@@ -1,0 +1,104 @@
+import { GraphQLError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+
+const known = new Set<string>(Object.values(ErrorCode));
+/** Codes graphql-js and Apollo use for a request the client got wrong. */
+const clientMistakes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+const DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+const DOWN_MESSAGES =
+  /Connection terminated|connection timeout|Connection is closed|MaxRetriesPerRequest|ECONNREFUSED|the database system is (starting up|shutting down)|Client has encountered a connection error|timeout exceeded when trying to connect|Stream isn't writeable/i;
+
+/** True for errors that mean Postgres or Redis cannot be reached (a client can retry). */
+export function isBackendDown(err: unknown): boolean {
+  const e = err as {
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+    cause?: unknown;
+  } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && DOWN_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && DOWN_MESSAGES.test(e.message)) return true;
+  return isBackendDown(e.driverError) || isBackendDown(e.cause);
+}
+
+/**
+ * The one mapping from an error to what a client sees: AppErrors and errors
+ * that already carry one of our codes pass through; the client's own mistakes
+ * become BAD_USER_INPUT; anything else is logged whole and masked as INTERNAL.
+ */
+export function toClientError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: Logger,
+): GraphQLFormattedError {
+  const original =
+    error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  if (original instanceof AppError) {
+    return {
+      message: original.message,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: original.code, ...original.details },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (
+    typeof code === 'string' &&
+    known.has(code) &&
+    !(
+      original instanceof Error &&
+      !(original instanceof GraphQLError) &&
+      code === ErrorCode.INTERNAL
+    )
+  ) {
+    return { ...formatted, extensions: { ...formatted.extensions, code } };
+  }
+  if (typeof code === 'string' && clientMistakes.has(code)) {
+    return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT, reason: code } };
+  }
+  // A GraphQLError without an original error and without a code is graphql-js telling the client something.
+  if (error instanceof GraphQLError && !error.originalError && code === undefined) {
+    return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
+  if (isBackendDown(original)) {
+    log.warn({ err: original }, 'a backend is unreachable');
+    return {
+      message: 'a backend (Postgres or Redis) is unreachable right now; retry shortly',
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.BACKEND_UNAVAILABLE },
+    };
+  }
+  log.error({ err: original }, 'unexpected error');
+  return {
+    message: 'Internal server error; it has been logged.',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: ErrorCode.INTERNAL },
+  };
+}

@@ -1,0 +1,34 @@
+import type DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import type { AuditStore } from '../audit/audit-store';
+import type { KeyStore } from '../auth/key-store';
+import type { Principal } from '../auth/principal';
+import type { EventFeed } from '../bus/event-feed';
+import type { JobEvent } from '../bus/job-event';
+import type { JobService } from '../jobs/job-service';
+import type { JobRecord } from '../jobs/job-record';
+import type { WorkflowInfo } from '../lanes/temporal/durable-lane';
+
+/** The long-lived services every request uses. */
+export interface Services {
+  jobs: JobService;
+  keys: KeyStore;
+  feed: EventFeed;
+  /** Absent only in processes that serve no mutations. */
+  audit?: AuditStore;
+}
+
+/** Per-request loaders: nested fields cost a constant number of queries per request. */
+export interface Loaders {
+  /** Key: `${jobId}|${first}|${after ?? ''}`. */
+  events: DataLoader<string, JobEvent[]>;
+  workflow: DataLoader<JobRecord, WorkflowInfo | null>;
+}
+
+export interface GraphContext {
+  principal: Principal;
+  services: Services;
+  loaders: Loaders;
+  requestId: string;
+  log: Logger;
+}

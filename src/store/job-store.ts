@@ -1,0 +1,278 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { pgJson } from './pg-json';
+import { formatStreamId, parseStreamId } from '../bus/stream-id';
+import type { Backend, JobStatus, Priority } from '../jobs/enums';
+import type { JobRecord } from '../jobs/job-record';
+import type { JobPatch } from '../jobs/status-model';
+
+/** Filters of `jobs`, already checked. `tenant` undefined means every tenant (ADMIN). */
+export interface JobQuery {
+  tenant?: string;
+  ids?: string[];
+  types?: string[];
+  backends?: Backend[];
+  statuses?: JobStatus[];
+  queue?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+}
+
+/** Keyset position in the (created_at DESC, id DESC) order. */
+export interface JobCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export type NewJobRow = Omit<
+  JobRecord,
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'lastEventId'
+  | 'result'
+  | 'error'
+  | 'progress'
+  | 'attempts'
+> & { createdAt?: Date };
+
+const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
+  max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
+  last_event_ms, last_event_seq`;
+
+interface JobRow {
+  id: string;
+  tenant: string;
+  type: string;
+  backend: string;
+  routing_reason: string;
+  queue: string;
+  status: string;
+  priority: string;
+  progress: number;
+  attempts: number;
+  max_attempts: number;
+  input: unknown;
+  result: unknown;
+  error: string | null;
+  idempotency_key: string | null;
+  delay_ms: number | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  last_event_ms: string;
+  last_event_seq: number;
+}
+
+const toRecord = (r: JobRow): JobRecord => ({
+  id: r.id,
+  tenant: r.tenant,
+  type: r.type,
+  backend: r.backend as Backend,
+  routingReason: r.routing_reason,
+  queue: r.queue,
+  status: r.status as JobStatus,
+  priority: r.priority as Priority,
+  progress: r.progress,
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+  input: r.input,
+  result: r.result,
+  error: r.error,
+  idempotencyKey: r.idempotency_key,
+  delayMs: r.delay_ms,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  lastEventId:
+    r.last_event_ms === '0'
+      ? null
+      : formatStreamId({ ms: Number(r.last_event_ms), seq: r.last_event_seq }),
+});
+
+/** Reads and writes the `jobs` projection. */
+export class JobStore {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Inserts new rows in one statement. Rows whose (tenant, idempotency key) is
+   * taken are skipped; the ids actually inserted are returned.
+   */
+  async insert(rows: NewJobRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const inserted: { id: string }[] = await this.ds.query(
+      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at)
+       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now())
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz)
+       ON CONFLICT DO NOTHING
+       RETURNING id`,
+      [
+        pgJson(
+          rows.map((r) => ({
+            id: r.id,
+            tenant: r.tenant,
+            type: r.type,
+            backend: r.backend,
+            routing_reason: r.routingReason,
+            queue: r.queue,
+            status: r.status,
+            priority: r.priority,
+            max_attempts: r.maxAttempts,
+            input: r.input ?? null,
+            idempotency_key: r.idempotencyKey,
+            delay_ms: r.delayMs,
+            created_at: r.createdAt?.toISOString() ?? null,
+          })),
+        ),
+      ],
+    );
+    return new Set(inserted.map((r) => r.id));
+  }
+
+  async deleteMany(ids: string[]): Promise<void> {
+    if (ids.length) await this.ds.query('DELETE FROM jobs WHERE id = ANY($1)', [ids]);
+  }
+
+  async findByIdempotencyKeys(tenant: string, keys: string[]): Promise<JobRecord[]> {
+    if (keys.length === 0) return [];
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs WHERE tenant = $1 AND idempotency_key = ANY($2)`,
+      [tenant, keys],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Jobs by id; `tenant` undefined reads across tenants. Missing ids are absent from the map. */
+  async findByIds(ids: readonly string[], tenant?: string): Promise<Map<string, JobRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows: JobRow[] = tenant
+      ? await this.ds.query(`SELECT ${COLUMNS} FROM jobs WHERE id = ANY($1) AND tenant = $2`, [
+          ids,
+          tenant,
+        ])
+      : await this.ds.query(`SELECT ${COLUMNS} FROM jobs WHERE id = ANY($1)`, [ids]);
+    return new Map(rows.map((r) => [r.id, toRecord(r)]));
+  }
+
+  async findById(id: string, tenant?: string): Promise<JobRecord | undefined> {
+    return (await this.findByIds([id], tenant)).get(id);
+  }
+
+  private where(q: JobQuery, params: unknown[]): string[] {
+    const w: string[] = [];
+    const add = (sql: (n: string) => string, v: unknown): void => {
+      params.push(v);
+      w.push(sql(`$${params.length}`));
+    };
+    if (q.tenant !== undefined) add((n) => `tenant = ${n}`, q.tenant);
+    if (q.ids?.length) add((n) => `id = ANY(${n})`, q.ids);
+    if (q.types?.length) add((n) => `type = ANY(${n})`, q.types);
+    if (q.backends?.length) add((n) => `backend = ANY(${n})`, q.backends);
+    if (q.statuses?.length) add((n) => `status = ANY(${n})`, q.statuses);
+    if (q.queue) add((n) => `queue = ${n}`, q.queue);
+    if (q.createdAfter) add((n) => `created_at > ${n}`, q.createdAfter);
+    if (q.createdBefore) add((n) => `created_at < ${n}`, q.createdBefore);
+    return w;
+  }
+
+  /** One keyset page, newest first; fetches `first + 1` rows to know if another page follows. */
+  async page(
+    q: JobQuery,
+    first: number,
+    after?: JobCursor,
+  ): Promise<{ rows: JobRecord[]; hasNext: boolean }> {
+    const params: unknown[] = [];
+    const w = this.where(q, params);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      w.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(first + 1);
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return { rows: rows.slice(0, first).map(toRecord), hasNext: rows.length > first };
+  }
+
+  async count(q: JobQuery): Promise<number> {
+    const params: unknown[] = [];
+    const w = this.where(q, params);
+    const [row]: { n: string }[] = await this.ds.query(
+      `SELECT count(*) AS n FROM jobs ${w.length ? `WHERE ${w.join(' AND ')}` : ''}`,
+      params,
+    );
+    return Number(row.n);
+  }
+
+  /** Ids of every job matching `q`, oldest first, at most `limit`. */
+  async ids(q: JobQuery, limit: number): Promise<JobRecord[]> {
+    const params: unknown[] = [];
+    const w = this.where(q, params);
+    params.push(limit);
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs ${w.length ? `WHERE ${w.join(' AND ')}` : ''} ORDER BY created_at LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Applies folded patches in one statement; a row changes only when the
+   * patch's newest event is newer than the last event it applied.
+   */
+  async applyPatches(
+    patches: Map<string, JobPatch>,
+    manager: EntityManager = this.ds.manager,
+  ): Promise<void> {
+    if (patches.size === 0) return;
+    const payload = [...patches].map(([id, p]) => {
+      const pos = parseStreamId(p.lastEventId);
+      return {
+        id,
+        status: p.status ?? null,
+        progress: p.progress ?? null,
+        attempts: p.attempts ?? null,
+        result: p.hasResult ? (p.result ?? null) : null,
+        has_result: !!p.hasResult,
+        error: p.hasError ? (p.error ?? null) : null,
+        has_error: !!p.hasError,
+        started_at: p.startedAt ?? null,
+        finished_at: p.finishedAt ?? null,
+        has_finished: !!p.hasFinished,
+        reset: !!p.reset,
+        ms: pos.ms,
+        seq: pos.seq,
+      };
+    });
+    await manager.query(
+      `UPDATE jobs j SET
+         -- A finished job changes status only when a new run starts (QUEUED).
+         status = CASE WHEN j.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND NOT p.reset THEN j.status ELSE COALESCE(p.status, j.status) END,
+         progress = COALESCE(p.progress, j.progress),
+         attempts = COALESCE(p.attempts, j.attempts),
+         result = CASE WHEN p.has_result THEN p.result WHEN p.reset THEN NULL ELSE j.result END,
+         error = CASE WHEN p.has_error THEN p.error WHEN p.reset THEN NULL ELSE j.error END,
+         started_at = CASE WHEN p.reset THEN p.started_at ELSE COALESCE(j.started_at, p.started_at) END,
+         finished_at = CASE WHEN p.has_finished THEN p.finished_at WHEN p.reset THEN NULL ELSE j.finished_at END,
+         updated_at = now(),
+         last_event_ms = p.ms,
+         last_event_seq = p.seq
+       FROM jsonb_to_recordset($1::jsonb) AS p(id text, status text, progress real, attempts int, result jsonb,
+         has_result boolean, error text, has_error boolean, started_at timestamptz, finished_at timestamptz,
+         has_finished boolean, reset boolean, ms bigint, seq int)
+       WHERE j.id = p.id AND (j.last_event_ms, j.last_event_seq) < (p.ms, p.seq)`,
+      [pgJson(payload)],
+    );
+  }
+
+  /** Unfinished jobs of a backend created before `before`, oldest first (the reconciler's work list). */
+  async unfinished(backend: Backend, before: Date, limit: number): Promise<JobRecord[]> {
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs WHERE backend = $1 AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+       AND created_at < $2 ORDER BY created_at LIMIT $3`,
+      [backend, before, limit],
+    );
+    return rows.map(toRecord);
+  }
+}

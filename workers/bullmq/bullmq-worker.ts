@@ -1,0 +1,208 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Job as BullJob } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { BusKeys } from '../../src/bus/bus-keys';
+import type { BusEmitter } from '../../src/bus/event-emitter';
+import type { NewJobEvent } from '../../src/bus/job-event';
+import { findJobType } from '../../src/catalog/catalog';
+import { JobCancelledError, NonRetryableError } from '../../src/catalog/processor';
+import type { ProcessorContext } from '../../src/catalog/processor';
+import { Backend, JobEventType } from '../../src/jobs/enums';
+import { bullPrefix, cancelMarkerKey } from '../../src/lanes/bullmq/bullmq-job-data';
+import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
+import { processors } from './processors';
+
+export interface BullmqWorkersOptions {
+  redisUrl: string;
+  prefix: string;
+  keys: BusKeys;
+  queues: string[];
+  concurrency: number;
+  emitter: BusEmitter;
+  log: Logger;
+  /** Called with each final outcome (metrics). */
+  onFinished?: (jobType: string, outcome: 'completed' | 'failed' | 'cancelled', ms: number) => void;
+}
+
+const CANCELLED = 'jobgate:cancelled';
+
+/** Runs the processors of the given queues; emits STARTED, PROGRESS, RETRYING, COMPLETED, FAILED, CANCELLED. */
+export class BullmqWorkers {
+  private readonly workers: Worker<BullmqJobData>[] = [];
+  private readonly connections: Redis[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+  private cancelSub?: Redis;
+  private readonly markers: Redis;
+
+  constructor(private readonly o: BullmqWorkersOptions) {
+    this.markers = new Redis(o.redisUrl, {
+      maxRetriesPerRequest: null,
+      connectionName: 'jobgate-worker',
+    });
+  }
+
+  private event(
+    job: BullJob<BullmqJobData>,
+    type: JobEventType,
+    extra: Partial<NewJobEvent> = {},
+  ): NewJobEvent {
+    return {
+      tenant: job.data.tenant,
+      source: Backend.BULLMQ,
+      type,
+      jobId: job.id as string,
+      jobType: job.name,
+      queue: job.queueName,
+      ...extra,
+    };
+  }
+
+  /** Emits without making the caller wait; shutdown waits for every one still in flight. */
+  private track(p: Promise<unknown>): void {
+    const t = p
+      .catch((err: unknown) => this.o.log.error({ err }, 'event emit failed'))
+      .finally(() => this.pending.delete(t));
+    this.pending.add(t);
+  }
+
+  private async process(job: BullJob<BullmqJobData>, signal?: AbortSignal): Promise<unknown> {
+    const def = findJobType(job.name);
+    const processor = processors[job.name];
+    if (!def || !processor)
+      throw new UnrecoverableError(`no processor for job type '${job.name}' in this worker`);
+    const attempt = job.attemptsMade + 1;
+    const ac = new AbortController();
+    signal?.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
+    if (await this.markers.exists(cancelMarkerKey(this.o.prefix, job.id as string))) {
+      throw new UnrecoverableError(CANCELLED);
+    }
+    await this.o.emitter.emitOne(this.event(job, JobEventType.STARTED, { attempt }));
+    const ctx: ProcessorContext = {
+      attempt,
+      signal: ac.signal,
+      progress: async (n) => {
+        const progress = Math.max(0, Math.min(100, n));
+        await Promise.all([
+          this.o.emitter.emitOne(this.event(job, JobEventType.PROGRESS, { attempt, progress })),
+          job.updateProgress(progress),
+        ]);
+      },
+      log: async (line) => {
+        await job.log(line);
+      },
+    };
+    const timer = setTimeout(
+      () => ac.abort(new Error(`timed out after ${def.timeoutMs} ms`)),
+      def.timeoutMs,
+    );
+    try {
+      return await processor(job.data.input as never, ctx);
+    } catch (err) {
+      if (err instanceof JobCancelledError || (ac.signal.aborted && signal?.aborted))
+        throw new UnrecoverableError(CANCELLED);
+      if (err instanceof NonRetryableError) throw new UnrecoverableError(err.message);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async start(): Promise<void> {
+    for (const name of this.o.queues) {
+      const connection = new Redis(this.o.redisUrl, {
+        maxRetriesPerRequest: null,
+        connectionName: `jobgate-worker-${name}`,
+      });
+      this.connections.push(connection);
+      const w = new Worker<BullmqJobData>(
+        name,
+        (job, _token, signal) => this.process(job, signal),
+        {
+          connection,
+          prefix: bullPrefix(this.o.prefix),
+          concurrency: this.o.concurrency,
+          autorun: false,
+        },
+      );
+      w.on('completed', (job, result) => {
+        this.track(
+          this.o.emitter.emitOne(
+            this.event(job, JobEventType.COMPLETED, {
+              attempt: job.attemptsMade,
+              meta: { result: result ?? null },
+            }),
+          ),
+        );
+        this.o.onFinished?.(job.name, 'completed', Date.now() - job.timestamp);
+      });
+      w.on('failed', (job, err) => {
+        if (!job) return;
+        const maxAttempts = job.opts.attempts ?? 1;
+        if (err.message === CANCELLED) {
+          this.track(
+            this.markers.get(cancelMarkerKey(this.o.prefix, job.id as string)).then((reason) =>
+              this.o.emitter.emitOne(
+                this.event(job, JobEventType.CANCELLED, {
+                  attempt: job.attemptsMade,
+                  message: reason ?? 'cancelled',
+                }),
+              ),
+            ),
+          );
+          this.o.onFinished?.(job.name, 'cancelled', Date.now() - job.timestamp);
+        } else if (err.name !== 'UnrecoverableError' && job.attemptsMade < maxAttempts) {
+          this.track(
+            this.o.emitter.emitOne(
+              this.event(job, JobEventType.RETRYING, {
+                attempt: job.attemptsMade,
+                message: err.message,
+              }),
+            ),
+          );
+        } else {
+          this.track(
+            this.o.emitter.emitOne(
+              this.event(job, JobEventType.FAILED, {
+                attempt: job.attemptsMade,
+                message: err.message,
+              }),
+            ),
+          );
+          this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
+        }
+      });
+      w.on('error', (err) => this.o.log.error({ err, queue: name }, 'BullMQ worker error'));
+      this.workers.push(w);
+    }
+    // Cancel requests reach every worker process; the one running the job aborts it.
+    const sub = new Redis(this.o.redisUrl, {
+      maxRetriesPerRequest: null,
+      connectionName: 'jobgate-worker-cancel',
+    });
+    this.cancelSub = sub;
+    await new Promise<void>((resolve) => sub.once('ready', () => resolve()));
+    sub.on('message', (_ch: string, msg: string) => {
+      try {
+        const { jobId, reason } = JSON.parse(msg) as { jobId: string; reason?: string };
+        for (const w of this.workers) w.cancelJob(jobId, reason ?? 'cancelled');
+      } catch (err) {
+        this.o.log.warn({ err, msg }, 'bad cancel request');
+      }
+    });
+    await sub.subscribe(this.o.keys.cancelChannel);
+    for (const w of this.workers) {
+      w.run().catch((err: unknown) => this.o.log.error({ err }, 'BullMQ worker stopped'));
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+  }
+
+  /** Stops taking jobs, lets active ones finish, flushes pending events, closes connections. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.pending]);
+    this.cancelSub?.disconnect();
+    this.markers.disconnect();
+    for (const c of this.connections) c.disconnect();
+  }
+}

@@ -1,0 +1,6 @@
+import type { Processor } from '../../../src/catalog/processor';
+
+/** Always throws. */
+export const fail: Processor<{ message?: string }, never> = async ({ message }) => {
+  throw new Error(message ?? 'fail: this job always fails');
+};

@@ -1,0 +1,90 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { NewJobEvent } from '../../src/bus/job-event';
+import { Backend } from '../../src/jobs/enums';
+import type { JobEventType } from '../../src/jobs/enums';
+
+/** Whose job a workflow runs: everything an event needs besides its type. */
+export interface JobRef {
+  /** The job id, which is also the workflow id. */
+  jobId: string;
+  tenant: string;
+  /** Catalog job type. */
+  jobType: string;
+  /** Catalog queue (the task queue without its prefix). */
+  queue: string;
+}
+
+/** The one argument of every jobgate workflow. */
+export interface WorkflowJob<I = unknown> {
+  job: JobRef;
+  input: I;
+  /** Attempts of each activity (the processor run, a saga step, a batch item). */
+  maxAttempts: number;
+  /** Delay before the first activity retry, ms; doubles on each further retry. */
+  backoffMs: number;
+  /** Longest one activity attempt may run, ms; also how long `approval` waits by default. */
+  timeoutMs: number;
+}
+
+/** The first argument of every jobgate activity, read by the event interceptor. */
+export interface ActivityArgs {
+  job: JobRef;
+}
+
+/** Payload of the `approve` and `reject` signals. */
+export interface ApprovalDecision {
+  by: string;
+  comment?: string;
+}
+
+export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
+export const rejectSignal = defineSignal<[ApprovalDecision]>('reject');
+/** Sent by the lane just before a cancellation, so the CANCELLED event carries the caller's reason. */
+export const cancelReasonSignal = defineSignal<[string]>('jobgate.cancelReason');
+/** Every jobgate workflow answers `state` with a JSON object describing where it is. */
+export const stateQuery = defineQuery<Record<string, unknown>>('state');
+
+/** Workflow type that runs a catalog processor as one activity. */
+export const PROCESSOR_WORKFLOW = 'runProcessor';
+
+/** Activities heartbeat at least this often, so cancellation and dead workers are noticed, ms. */
+export const HEARTBEAT_TIMEOUT_MS = 5000;
+
+export const TENANT_ATTRIBUTE = defineSearchAttributeKey(
+  'JobgateTenant',
+  SearchAttributeType.KEYWORD,
+);
+export const JOB_TYPE_ATTRIBUTE = defineSearchAttributeKey(
+  'JobgateJobType',
+  SearchAttributeType.KEYWORD,
+);
+
+/** The Temporal task queue of a catalog queue: one per queue, under the deployment prefix. */
+export const taskQueueName = (prefix: string, queue: string): string => `${prefix}-${queue}`;
+
+/** What a workflow hands to its sink; the worker adds source and workflow id. */
+export type SinkEvent = Omit<NewJobEvent, 'source' | 'timestamp' | 'workflowId'>;
+
+/** Workflow sinks: the only way events leave the workflow sandbox. */
+export type JobgateSinks = {
+  jobgate: {
+    emit(event: SinkEvent): void;
+  };
+};
+
+/** An event of a TEMPORAL job, built outside the workflow sandbox. */
+export const temporalEvent = (
+  job: JobRef,
+  type: JobEventType,
+  extra: Partial<NewJobEvent> = {},
+): NewJobEvent => ({
+  tenant: job.tenant,
+  source: Backend.TEMPORAL,
+  type,
+  jobId: job.jobId,
+  jobType: job.jobType,
+  queue: job.queue,
+  workflowId: job.jobId,
+  ...extra,
+});

@@ -1,0 +1,178 @@
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { InjectedSinks, WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { BusEmitter } from '../../src/bus/event-emitter';
+import type { Processor } from '../../src/catalog/processor';
+import { Backend } from '../../src/jobs/enums';
+import { processors as catalogProcessors } from '../bullmq/processors';
+import { createActivities } from './activities';
+import { activityEventsInterceptor } from './interceptors';
+import { taskQueueName } from './shared';
+import { PinoTemporalLogger } from './temporal-logger';
+import type { JobgateSinks, SinkEvent } from './shared';
+import { temporalQueues } from './task-queues';
+
+export interface TemporalWorkerOptions {
+  /** Temporal frontend, host:port. */
+  address: string;
+  /** Namespace to poll. */
+  namespace: string;
+  /** Task queues are `${prefix}-${queue}`. */
+  prefix: string;
+  /** Where sinks, activities and the interceptor send events. */
+  emitter: BusEmitter;
+  log: Logger;
+  /** Called with each workflow's final outcome and its run's duration (metrics). */
+  onFinished?: (jobType: string, outcome: 'completed' | 'failed' | 'cancelled', ms: number) => void;
+  /** Catalog queues to serve. @defaultValue every queue of the catalog */
+  queues?: string[];
+  /** Processors by job type. @defaultValue the catalog's processors */
+  processors?: Readonly<Record<string, Processor<never, unknown>>>;
+  /** How long shutdown lets running activities finish before cancelling them, ms. @defaultValue 10000 */
+  shutdownGraceMs?: number;
+  /**
+   * How long a workflow task waits on this worker's sticky queue before any
+   * worker may take it; bounds the pause after a worker dies, ms. @defaultValue 3000
+   */
+  stickyTimeoutMs?: number;
+}
+
+const FINAL_OUTCOMES: Partial<Record<string, 'completed' | 'failed' | 'cancelled'>> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+};
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/**
+ * The workflow bundle, built once per process and shared by every worker.
+ * Resolves `./workflows` next to this file: the compiled JS under dist/, or
+ * the TypeScript source under ts-jest (the SDK's bundler compiles it with swc).
+ */
+export function workflowBundle(log: Logger): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('./workflows'),
+    logger: new PinoTemporalLogger(log.child({ component: 'temporal-bundler' }, { level: 'warn' })),
+  }).catch((err: unknown) => {
+    bundle = undefined;
+    throw err;
+  });
+  return bundle;
+}
+
+/** Routes the SDK's own logs into pino; only the first call in a process takes effect. */
+function installRuntime(log: Logger): void {
+  try {
+    Runtime.install({
+      logger: new PinoTemporalLogger(log.child({ component: 'temporal-sdk' })),
+      // The native core's own warnings go to pino too, instead of raw to stderr.
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+      // jobgate's own signal handling shuts workers down in order (runUntilSignal);
+      // the SDK's handlers would shut them down underneath it and re-raise the signal.
+      shutdownSignals: [],
+    });
+  } catch {
+    // Already installed (a second worker in the same process): keep the first.
+  }
+}
+
+/** Sink events of one workflow go to the bus one after another, in the order the workflow made them. */
+function orderedSink(
+  emitter: BusEmitter,
+  log: Logger,
+  onFinished?: TemporalWorkerOptions['onFinished'],
+): InjectedSinks<JobgateSinks> {
+  const chains = new Map<string, Promise<void>>();
+  return {
+    jobgate: {
+      emit: {
+        callDuringReplay: false,
+        fn: (info, e: SinkEvent) => {
+          const prev = chains.get(info.workflowId) ?? Promise.resolve();
+          const next = prev
+            .then(() =>
+              emitter.emitOne({ ...e, source: Backend.TEMPORAL, workflowId: info.workflowId }),
+            )
+            .then(
+              () => undefined,
+              (err: unknown) =>
+                log.error(
+                  { err, workflowId: info.workflowId, type: e.type },
+                  'workflow event emit failed',
+                ),
+            )
+            .finally(() => {
+              if (chains.get(info.workflowId) === next) chains.delete(info.workflowId);
+            });
+          chains.set(info.workflowId, next);
+          const outcome = FINAL_OUTCOMES[e.type];
+          if (outcome) onFinished?.(e.jobType, outcome, Date.now() - info.startTime.getTime());
+          return next;
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Starts one Temporal worker per task queue (workflows and activities), all on
+ * one connection and one workflow bundle. `close` drains them gracefully.
+ */
+export async function startTemporalWorker(
+  o: TemporalWorkerOptions,
+): Promise<{ close(): Promise<void> }> {
+  installRuntime(o.log);
+  const code = await workflowBundle(o.log);
+  const connection = await NativeConnection.connect({ address: o.address });
+  const activities = createActivities({
+    emitter: o.emitter,
+    processors: o.processors ?? catalogProcessors,
+    log: o.log,
+  });
+  const workers: Worker[] = [];
+  try {
+    for (const queue of o.queues ?? temporalQueues()) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: o.namespace,
+          taskQueue: taskQueueName(o.prefix, queue),
+          workflowBundle: code,
+          activities,
+          sinks: orderedSink(o.emitter, o.log, o.onFinished),
+          interceptors: { activity: [activityEventsInterceptor(o.emitter, o.log)] },
+          shutdownGraceTime: o.shutdownGraceMs ?? 10_000,
+          stickyQueueScheduleToStartTimeout: o.stickyTimeoutMs ?? 3000,
+          // Heartbeats reach the server within a second, and with them the news of a cancellation.
+          maxHeartbeatThrottleInterval: '1s',
+          defaultHeartbeatThrottleInterval: '1s',
+        }),
+      );
+    }
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  const runs = workers.map((w) =>
+    w
+      .run()
+      .catch((err: unknown) =>
+        o.log.error(
+          { err, taskQueue: w.options.taskQueue },
+          'Temporal worker stopped with an error',
+        ),
+      ),
+  );
+  o.log.info(
+    { taskQueues: workers.map((w) => w.options.taskQueue), namespace: o.namespace },
+    'Temporal worker running',
+  );
+  return {
+    async close() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.all(runs);
+      await connection.close();
+    },
+  };
+}
