@@ -4,7 +4,7 @@ export interface StreamPos {
   seq: number;
 }
 
-const ID = /^(\d{1,15})-(\d{1,15})$/;
+const ID = /^(\d{1,15})-(\d{1,9})$/;
 
 /** True when `id` has the shape of a stream id ("1700000000000-0"). */
 export const isStreamId = (id: string): boolean => ID.test(id);

@@ -47,6 +47,33 @@ export function isBackendDown(err: unknown): boolean {
 }
 
 /**
+ * Postgres "data exception" codes (class 22) that only a client's value can
+ * cause: U+0000 in text, a number out of range, a malformed uuid. Each names
+ * what to change.
+ */
+const PG_DATA_ERRORS: Record<string, string> = {
+  '22021': 'a text argument contains U+0000 (NUL), which cannot be stored or matched; remove it',
+  '22P05': 'a text argument contains U+0000 (NUL), which cannot be stored or matched; remove it',
+  '22003': 'a number in the arguments is out of range',
+  '22P02': 'an argument is not in the expected form (for example an id that is not a UUID)',
+  '22001': 'a text argument is too long',
+};
+
+function pgDataError(err: unknown): string | undefined {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  const code = typeof e.code === 'string' ? e.code : e.driverError?.code;
+  return typeof code === 'string' ? PG_DATA_ERRORS[code] : undefined;
+}
+
+/** Apollo marks errors in the request itself (a persisted-query hash that does not match, say) with a 4xx status. */
+function clientHttpStatus(error: unknown): boolean {
+  const status = (error as { extensions?: { http?: { status?: unknown } } } | null)?.extensions
+    ?.http?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
  * The one mapping from an error to what a client sees: AppErrors and errors
  * that already carry one of our codes pass through; the client's own mistakes
  * become BAD_USER_INPUT; anything else is logged whole and masked as INTERNAL.
@@ -84,6 +111,18 @@ export function toClientError(
   // A GraphQLError without an original error and without a code is graphql-js telling the client something.
   if (error instanceof GraphQLError && !error.originalError && code === undefined) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
+  if (error instanceof GraphQLError && !error.originalError && clientHttpStatus(error)) {
+    return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
+  const dataError = pgDataError(original);
+  if (dataError) {
+    return {
+      message: dataError,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
+    };
   }
   if (isBackendDown(original)) {
     log.warn({ err: original }, 'a backend is unreachable');
