@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BusKeys } from './bus-keys';
 import { eventFromEntry, eventFromMessage } from './event-emitter';
 import type { JobEvent } from './job-event';
-import { compareStreamIds } from './stream-id';
+import { compareStreamIds, isStreamId } from './stream-id';
 
 export type EventListener = (event: JobEvent) => void;
 
@@ -68,6 +68,14 @@ export class EventHub {
   }
 
   private onMessage(message: string): void {
+    if (this.listeners.size === 0 && !this.refilling) {
+      // Nobody listens here (a gateway's own submissions, say): keep the cursor, skip the parse.
+      const id = message.slice(0, message.indexOf(' '));
+      if (isStreamId(id) && (!this.lastId || compareStreamIds(id, this.lastId) > 0)) {
+        this.lastId = id;
+        return;
+      }
+    }
     let event: JobEvent;
     try {
       event = eventFromMessage(message);

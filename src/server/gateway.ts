@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
@@ -30,6 +33,7 @@ import { toClientError } from './client-error';
 import type { GraphContext, Services } from './context';
 import type { TenantRateLimiter } from './rate-limit';
 import { groupKey, SubscriptionGroups } from './subscription-groups';
+import type { PushTarget } from './subscription-groups';
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -81,10 +85,21 @@ export class Gateway {
   private readonly documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
   private subscriptions = 0;
   /** Identical live subscriptions share one execution per event. */
-  private readonly groups = new SubscriptionGroups();
+  private readonly groups: SubscriptionGroups;
   private readonly groupKeys = new WeakMap<GraphContext, string | null>();
+  /** Where a grouped subscription's results are written: its socket and operation id. */
+  private readonly pushTargets = new WeakMap<GraphContext, PushTarget>();
 
-  constructor(private readonly o: GatewayOptions) {}
+  constructor(private readonly o: GatewayOptions) {
+    this.groups = new SubscriptionGroups({
+      format: (r) => (r.errors?.length ? { ...r, errors: this.formatErrors(r.errors) } : r),
+    });
+  }
+
+  /** Subscription errors as clients see them (coded, internals masked). */
+  private formatErrors(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+    return errors.map((e) => toClientError(e.toJSON(), e, this.o.log));
+  }
 
   private async principalOf(header: unknown): Promise<Principal> {
     const token = bearerToken(header);
@@ -94,13 +109,21 @@ export class Gateway {
     return p;
   }
 
+  /** A request's context; its DataLoaders and child logger are made on first use (most subscriptions need neither). */
   private context(principal: Principal, requestId: string): GraphContext {
+    const { events, services, log } = this.o;
+    let loaders: GraphContext['loaders'] | undefined;
+    let child: GraphContext['log'] | undefined;
     return {
       principal,
-      services: this.o.services,
-      loaders: createLoaders(this.o.events, this.o.services.jobs),
+      services,
       requestId,
-      log: this.o.log.child({ requestId, tenant: principal.tenant }),
+      get loaders() {
+        return (loaders ??= createLoaders(events, services.jobs));
+      },
+      get log() {
+        return (child ??= log.child({ requestId, tenant: principal.tenant }));
+      },
     };
   }
 
@@ -126,6 +149,7 @@ export class Gateway {
           this.groups.subscribe(
             args,
             this.groupKeys.get(args.contextValue as GraphContext) ?? null,
+            this.pushTargets.get(args.contextValue as GraphContext),
           ),
         onConnect: async (ctx) => {
           try {
@@ -187,6 +211,7 @@ export class Gateway {
               principal.role,
             ),
           );
+          this.pushTargets.set(contextValue, { socket: ctx.extra.socket, id });
           return {
             schema: this.o.schema,
             document: doc,
@@ -235,6 +260,8 @@ export class Gateway {
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         ApolloServerPluginLandingPageDisabled(),
+        // No cache hints are used; the plugin would otherwise wrap every field resolver.
+        ApolloServerPluginCacheControlDisabled(),
         ...(this.o.plugins ?? []),
         {
           // Subscriptions are served over WebSocket (graphql-ws) on the same path, not over HTTP.

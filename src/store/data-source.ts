@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Logger as TypeormLogger } from 'typeorm';
 import { Initial1732000000000 } from '../../migrations/1732000000000-initial';
 import { AuditLog1732000000001 } from '../../migrations/1732000000001-audit-log';
+import { JobsFillfactor1732000000002 } from '../../migrations/1732000000002-jobs-fillfactor';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEntity } from './entities/job.entity';
@@ -20,7 +21,11 @@ export class QueryCounter implements TypeormLogger {
   log(): void {}
 }
 
-export const migrations = [Initial1732000000000, AuditLog1732000000001];
+export const migrations = [
+  Initial1732000000000,
+  AuditLog1732000000001,
+  JobsFillfactor1732000000002,
+];
 
 export function createDataSource(
   url: string,

@@ -4,6 +4,7 @@ import { formatStreamId, parseStreamId } from '../bus/stream-id';
 import type { Backend, JobStatus, Priority } from '../jobs/enums';
 import type { JobRecord } from '../jobs/job-record';
 import type { JobPatch } from '../jobs/status-model';
+import { Coalescer } from '../coalescer';
 
 /** Filters of `jobs`, already checked. `tenant` undefined means every tenant (ADMIN). */
 export interface JobQuery {
@@ -97,7 +98,22 @@ export class JobStore {
    * Inserts new rows in one statement. Rows whose (tenant, idempotency key) is
    * taken are skipped; the ids actually inserted are returned.
    */
+  /** Concurrent inserts share one statement (see Coalescer). */
+  private readonly inserts = new Coalescer<NewJobRow, boolean>(
+    async (rows) => {
+      const ids = await this.insertNow(rows);
+      return rows.map((r) => ids.has(r.id));
+    },
+    { isolate: true },
+  );
+
+  /** Inserts new jobs (ON CONFLICT DO NOTHING); resolves to the ids actually inserted. */
   async insert(rows: NewJobRow[]): Promise<Set<string>> {
+    const done = await this.inserts.submit(rows);
+    return new Set(rows.filter((_, i) => done[i]).map((r) => r.id));
+  }
+
+  private async insertNow(rows: NewJobRow[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await this.ds.query(
       `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at)

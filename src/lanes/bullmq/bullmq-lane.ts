@@ -8,6 +8,7 @@ import { findJobType } from '../../catalog/catalog';
 import { conflict } from '../../errors/app-error';
 import { Backend, JobEventType, JobStatus } from '../../jobs/enums';
 import type { JobRecord } from '../../jobs/job-record';
+import { Coalescer } from '../../coalescer';
 import { bullPrefix, cancelMarkerKey } from './bullmq-job-data';
 import type { BullmqJobData } from './bullmq-job-data';
 import { bullmqPriority } from './bullmq-priority';
@@ -83,8 +84,15 @@ export class BullmqLane {
     });
   }
 
+  /** Concurrent enqueues share one emit and one addBulk per queue (see Coalescer). */
+  private readonly enqueues = new Coalescer<JobRecord, JobEvent>((jobs) => this.enqueueNow(jobs));
+
   /** Adds jobs (one addBulk per queue) and emits their QUEUED events. */
-  async enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
+  enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
+    return this.enqueues.submit(jobs);
+  }
+
+  private async enqueueNow(jobs: JobRecord[]): Promise<JobEvent[]> {
     const byQueue = new Map<string, JobRecord[]>();
     for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
     // QUEUED goes on the bus first, so it is always before the worker's STARTED.
