@@ -8,6 +8,7 @@ import { fanoutMetric } from './metrics/fanout';
 import { memoryMetric } from './metrics/memory';
 import { persistenceMetrics } from './metrics/persistence';
 import { queryScaleMetrics } from './metrics/query-scale';
+import { soakMetric } from './metrics/soak';
 import { submitMetrics } from './metrics/submit';
 import { temporalMetric, temporalBinary } from './metrics/temporal';
 
@@ -19,6 +20,7 @@ const groups: Record<string, (ctx: BenchContext) => Promise<MetricResult[]>> = {
   persistence: persistenceMetrics,
   temporal: temporalMetric,
   query: queryScaleMetrics,
+  soak: soakMetric,
 };
 
 const USAGE = `npm run bench -- [--quick] [--only=${Object.keys(groups).join(',')}] [--no-record]

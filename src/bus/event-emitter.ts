@@ -1,26 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BusKeys } from './bus-keys';
 import type { JobEvent, NewJobEvent } from './job-event';
 
 /**
  * Appends events to the stream and publishes each with its stream id, in one
- * atomic script, so the push order is the log order.
+ * atomic script, so the push order is the log order. Each call carries a
+ * token (KEYS[3]): when the reply is lost and the client sends the same call
+ * again after reconnecting, the script returns the ids of the first run
+ * instead of appending the events twice. Tokens expire after ARGV[2] seconds.
  */
 const EMIT_LUA = `
+local seen = redis.call('GET', KEYS[3])
+if seen then return cjson.decode(seen) end
 local ids = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
   redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[i])
   ids[#ids + 1] = id
 end
+redis.call('SET', KEYS[3], cjson.encode(ids), 'EX', ARGV[2])
 return ids
 `;
+
+/** How long a call's token is remembered, s: far longer than any reconnect and resend. */
+const TOKEN_TTL_SECONDS = 600;
 
 type EmitCapable = Redis & {
   jobgateEmit(
     stream: string,
     channel: string,
+    token: string,
     maxLen: number,
+    ttlSeconds: number,
     ...events: string[]
   ): Promise<string[]>;
 };
@@ -35,7 +47,7 @@ export class BusEmitter {
     private readonly maxLen: number,
   ) {
     if (!('jobgateEmit' in redis))
-      redis.defineCommand('jobgateEmit', { numberOfKeys: 2, lua: EMIT_LUA });
+      redis.defineCommand('jobgateEmit', { numberOfKeys: 3, lua: EMIT_LUA });
     this.redis = redis as EmitCapable;
   }
 
@@ -47,7 +59,9 @@ export class BusEmitter {
     const ids = await this.redis.jobgateEmit(
       this.keys.stream,
       this.keys.channel,
+      `${this.keys.stream}:emitted:${randomUUID()}`,
       this.maxLen,
+      TOKEN_TTL_SECONDS,
       ...full.map((e) => JSON.stringify(e)),
     );
     return full.map((e, i) => ({ ...e, id: ids[i] }));

@@ -29,7 +29,7 @@ import { ErrorCode } from '../errors/error-code';
 import { createLoaders } from '../store/loaders';
 import { hasNul } from '../store/pg-json';
 import type { EventStore } from '../store/event-store';
-import { toClientError } from './client-error';
+import { isBackendDown, toClientError } from './client-error';
 import type { GraphContext, Services } from './context';
 import type { TenantRateLimiter } from './rate-limit';
 import { groupKey, SubscriptionGroups } from './subscription-groups';
@@ -309,9 +309,25 @@ export class Gateway {
       expressMiddleware(apollo, {
         context: async ({ req }) => {
           const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-          const principal = await this.principalOf(req.headers.authorization);
-          await this.o.rateLimiter.consume(principal.tenant);
-          return this.context(principal, requestId);
+          try {
+            const principal = await this.principalOf(req.headers.authorization);
+            await this.o.rateLimiter.consume(principal.tenant);
+            return this.context(principal, requestId);
+          } catch (err) {
+            // Keys live in Postgres and the limiter in Redis: with either away, the answer is a
+            // retryable 503, not a failure of the request's own.
+            if (!isBackendDown(err)) throw err;
+            log.warn({ err }, 'a backend is unreachable while authenticating');
+            throw new GraphQLError(
+              'a backend (Postgres or Redis) is unreachable right now; retry shortly',
+              {
+                extensions: {
+                  code: ErrorCode.BACKEND_UNAVAILABLE,
+                  http: { status: 503, headers: new Map([['retry-after', '5']]) },
+                },
+              },
+            );
+          }
         },
       }),
     );

@@ -21,6 +21,8 @@ import {
 /** Length of the load, s: 20 in CI; the bench's full mode runs it with SOAK_SECONDS=180. */
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 20);
 const JOBS_PER_SECOND = Number(process.env.SOAK_RATE ?? 300);
+/** Shortest run whose RSS growth is judged (see the assertion). */
+const MEMORY_JUDGED_FROM_SECONDS = 120;
 const TENANTS = 10;
 /**
  * The 20 subscribers of each tenant (200 in all), as a dashboard has them: a
@@ -71,7 +73,7 @@ drill('soak', () => {
   });
 
   it(
-    `holds ${JOBS_PER_SECOND} jobs/s for ${SECONDS} s with ${TENANTS * (FIREHOSE + TROUBLE + TRACKERS)} subscribers: no error, no event lost, RSS flat after the first third`,
+    `holds ${JOBS_PER_SECOND} jobs/s for ${SECONDS} s with ${TENANTS * (FIREHOSE + TROUBLE + TRACKERS)} subscribers: no error, no event lost${SECONDS >= MEMORY_JUDGED_FROM_SECONDS ? ', RSS flat after the first third' : ' (RSS reported, judged in runs of 120 s or more)'}`,
     async () => {
       const prefix = stack.env.JOBGATE_PREFIX as string;
       const port = await freePort();
@@ -316,7 +318,10 @@ drill('soak', () => {
       expect(wrong.map((s) => s.what)).toEqual([]);
       expect(store.missing).toEqual([]);
       expect(store.extra).toEqual([]);
-      expect(growth).toBeLessThan(0.1);
+      // The memory criterion is the issue's: growth after the first minute of three. A short run
+      // (CI's 20 s) ends while the heap is still warming up, so it reports the figure and judges
+      // losses and errors only; `npm run bench` runs the full 3 minutes and judges memory too.
+      if (SECONDS >= MEMORY_JUDGED_FROM_SECONDS) expect(growth).toBeLessThan(0.1);
     },
     (SECONDS + 420) * 1000,
   );

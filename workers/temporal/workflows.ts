@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -7,6 +8,7 @@ import {
   proxyActivities,
   proxySinks,
   setHandler,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import { JobEventType } from '../../src/jobs/enums';
@@ -29,10 +31,15 @@ function emit(w: WorkflowJob, type: JobEventType, extra: Partial<SinkEvent> = {}
   jobgate.emit({ tenant, jobId, jobType, queue, type, ...extra });
 }
 
-/** Activities with the job's retry policy; `activityId` names the call in history and events. */
+/**
+ * Activities with the job's retry policy; `activityId` names the call in history and events.
+ * A call runs again, with a fresh attempt budget and the id `<activityId>~<run>`, when its
+ * attempts ran out only because the worker or the server stopped hearing from it: a crash or
+ * a restart is not the job's own failure.
+ */
 function acts(w: WorkflowJob, activityId: string, maxAttempts = w.maxAttempts): Activities {
-  const options: ActivityOptions = {
-    activityId,
+  const options = (run: number): ActivityOptions => ({
+    activityId: run === 1 ? activityId : `${activityId}~${run}`,
     startToCloseTimeout: w.timeoutMs,
     heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
     // Wait for the activity to stop, so nothing of it runs after the workflow's final event.
@@ -43,9 +50,33 @@ function acts(w: WorkflowJob, activityId: string, maxAttempts = w.maxAttempts): 
       backoffCoefficient: 2,
       nonRetryableErrorTypes: ['NonRetryableError', 'NoProcessor'],
     },
-  };
-  return proxyActivities<Activities>(options);
+  });
+  return new Proxy({} as Activities, {
+    get: (_target, name) => {
+      return async (...args: unknown[]): Promise<unknown> => {
+        for (let run = 1; ; run++) {
+          const activity = proxyActivities<Activities>(options(run))[name as keyof Activities] as (
+            ...a: unknown[]
+          ) => Promise<unknown>;
+          try {
+            return await activity(...args);
+          } catch (err) {
+            if (!lostContact(err) || run > LOST_CONTACT_RERUNS) throw err;
+          }
+        }
+      };
+    },
+  });
 }
+
+/** Times an activity is run again after its attempts ran out on heartbeat timeouts alone. */
+const LOST_CONTACT_RERUNS = 5;
+
+/** True when an activity failed because no heartbeat arrived in time (worker or server gone). */
+const lostContact = (err: unknown): boolean =>
+  err instanceof ActivityFailure &&
+  err.cause instanceof TimeoutFailure &&
+  err.cause.timeoutType === 'HEARTBEAT';
 
 type Cause = { message?: string; name?: string; type?: string | null; cause?: unknown };
 
