@@ -168,6 +168,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
         keys,
         queues,
         concurrency: config.WORKER_CONCURRENCY,
+        lockMs: config.WORKER_LOCK_MS,
+        stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
         emitter,
         log: log.child({ part: 'bullmq-worker' }),
         onFinished: (type, outcome, ms) => metrics.jobFinished(type, 'BULLMQ', outcome, ms),

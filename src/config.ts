@@ -84,6 +84,22 @@ export const configSchema = z.object({
     .max(1000)
     .default(16)
     .describe('Concurrent jobs per BullMQ worker'),
+  /** BullMQ job lock duration. */
+  WORKER_LOCK_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30_000)
+    .describe(
+      "BullMQ job lock, ms: a dead worker's active jobs are found stalled and run again after it",
+    ),
+  /** How often BullMQ workers look for stalled jobs. */
+  WORKER_STALLED_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .default(30_000)
+    .describe('How often each BullMQ worker looks for stalled jobs, ms'),
   /** Largest accepted `submitJobs` batch. */
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).default(1000).describe('Largest submitJobs batch'),
   /** Largest JSON `input` of one job, in bytes. */

@@ -19,6 +19,10 @@ export interface BullmqWorkersOptions {
   keys: BusKeys;
   queues: string[];
   concurrency: number;
+  /** How long a job's lock lasts without renewal: a dead worker's jobs are stalled after it, ms. */
+  lockMs?: number;
+  /** How often each worker looks for stalled jobs, ms. */
+  stalledIntervalMs?: number;
   emitter: BusEmitter;
   log: Logger;
   /** Called with each final outcome (metrics). */
@@ -26,6 +30,16 @@ export interface BullmqWorkersOptions {
 }
 
 const CANCELLED = 'jobgate:cancelled';
+
+/**
+ * The attempt a start is: BullMQ counts starts (`attemptsStarted`, which a
+ * stalled job's rerun raises too) apart from failures (`attemptsMade`).
+ */
+const startedAttempt = (job: BullJob): number =>
+  Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+
+/** The attempt that just ended (completed, failed or cancelled). */
+const endedAttempt = (job: BullJob): number => Math.max(job.attemptsStarted ?? 0, job.attemptsMade);
 
 /** Runs the processors of the given queues; emits STARTED, PROGRESS, RETRYING, COMPLETED, FAILED, CANCELLED. */
 export class BullmqWorkers {
@@ -71,11 +85,21 @@ export class BullmqWorkers {
     const processor = processors[job.name];
     if (!def || !processor)
       throw new UnrecoverableError(`no processor for job type '${job.name}' in this worker`);
-    const attempt = job.attemptsMade + 1;
+    const attempt = startedAttempt(job);
     const ac = new AbortController();
     signal?.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
     if (await this.markers.exists(cancelMarkerKey(this.o.prefix, job.id as string))) {
       throw new UnrecoverableError(CANCELLED);
+    }
+    if (attempt > job.attemptsMade + 1) {
+      // An earlier start ended with no outcome: its worker died or stalled, and BullMQ's
+      // stalled-job check put the job back. Said here, before STARTED, so the order holds.
+      await this.o.emitter.emitOne(
+        this.event(job, JobEventType.RETRYING, {
+          attempt: attempt - 1,
+          message: `attempt ${attempt - 1} stopped without an outcome (its worker died or stalled); running it again`,
+        }),
+      );
     }
     await this.o.emitter.emitOne(this.event(job, JobEventType.STARTED, { attempt }));
     const ctx: ProcessorContext = {
@@ -122,6 +146,8 @@ export class BullmqWorkers {
           connection,
           prefix: bullPrefix(this.o.prefix),
           concurrency: this.o.concurrency,
+          lockDuration: this.o.lockMs,
+          stalledInterval: this.o.stalledIntervalMs,
           autorun: false,
         },
       );
@@ -129,7 +155,7 @@ export class BullmqWorkers {
         this.track(
           this.o.emitter.emitOne(
             this.event(job, JobEventType.COMPLETED, {
-              attempt: job.attemptsMade,
+              attempt: endedAttempt(job),
               meta: { result: result ?? null },
             }),
           ),
@@ -144,7 +170,7 @@ export class BullmqWorkers {
             this.markers.get(cancelMarkerKey(this.o.prefix, job.id as string)).then((reason) =>
               this.o.emitter.emitOne(
                 this.event(job, JobEventType.CANCELLED, {
-                  attempt: job.attemptsMade,
+                  attempt: endedAttempt(job),
                   message: reason ?? 'cancelled',
                 }),
               ),
@@ -155,7 +181,7 @@ export class BullmqWorkers {
           this.track(
             this.o.emitter.emitOne(
               this.event(job, JobEventType.RETRYING, {
-                attempt: job.attemptsMade,
+                attempt: endedAttempt(job),
                 message: err.message,
               }),
             ),
@@ -164,7 +190,7 @@ export class BullmqWorkers {
           this.track(
             this.o.emitter.emitOne(
               this.event(job, JobEventType.FAILED, {
-                attempt: job.attemptsMade,
+                attempt: endedAttempt(job),
                 message: err.message,
               }),
             ),
