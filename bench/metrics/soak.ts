@@ -16,7 +16,7 @@ interface SoakFigures {
   failures: number;
   subscriberErrors: number;
   subscribersWithGapsOrDuplicates: number;
-  gatewayRss: { afterFirstThird: number; end: number; max: number; growthPercent: number };
+  gatewayRss: { afterFirstThird: string; end: string; max: string; growthPercent: number };
   machine: { loadAverage1m: number };
 }
 
@@ -56,7 +56,7 @@ export async function soakMetric(ctx: BenchContext): Promise<MetricResult[]> {
       pass: code === 0,
       notes:
         `${SECONDS} s, ${f.jobsPerSecond} jobs/s, ${f.accepted} jobs, ${f.events} events, ${f.pushes} pushes; ` +
-        `gateway RSS ${f.gatewayRss.afterFirstThird} MiB after the first third, ${f.gatewayRss.end} MiB at the end (max ${f.gatewayRss.max}); ` +
+        `gateway RSS ${f.gatewayRss.afterFirstThird} after the first third, ${f.gatewayRss.end} at the end (max ${f.gatewayRss.max}); ` +
         `failures ${f.failures}, subscriber errors ${f.subscriberErrors}, subscribers with gaps or duplicates ${f.subscribersWithGapsOrDuplicates}; ` +
         `load ${f.machine.loadAverage1m}; jest exit ${code}`,
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Coalescer } from '../coalescer';
 import type { Redis } from 'ioredis';
 import type { BusKeys } from './bus-keys';
 import type { JobEvent, NewJobEvent } from './job-event';
@@ -51,20 +52,28 @@ export class BusEmitter {
     this.redis = redis as EmitCapable;
   }
 
+  /** Emits made in one turn of the event loop share one script call (see Coalescer). */
+  private readonly rounds = new Coalescer<NewJobEvent, JobEvent>((events) => this.send(events), {
+    max: 500,
+  });
+
   /** Emits events in the given order and returns them with their ids. */
-  async emit(events: NewJobEvent[]): Promise<JobEvent[]> {
-    if (events.length === 0) return [];
+  emit(events: NewJobEvent[]): Promise<JobEvent[]> {
+    if (events.length === 0) return Promise.resolve([]);
     const now = new Date().toISOString();
-    const full = events.map((e) => ({ ...e, timestamp: e.timestamp ?? now }));
+    return this.rounds.submit(events.map((e) => ({ ...e, timestamp: e.timestamp ?? now })));
+  }
+
+  private async send(events: NewJobEvent[]): Promise<JobEvent[]> {
     const ids = await this.redis.jobgateEmit(
       this.keys.stream,
       this.keys.channel,
       `${this.keys.stream}:emitted:${randomUUID()}`,
       this.maxLen,
       TOKEN_TTL_SECONDS,
-      ...full.map((e) => JSON.stringify(e)),
+      ...events.map((e) => JSON.stringify(e)),
     );
-    return full.map((e, i) => ({ ...e, id: ids[i] }));
+    return events.map((e, i) => ({ ...e, id: ids[i] }) as JobEvent);
   }
 
   async emitOne(event: NewJobEvent): Promise<JobEvent> {
