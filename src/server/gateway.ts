@@ -30,7 +30,7 @@ import { createLoaders } from '../store/loaders';
 import { hasNul } from '../store/pg-json';
 import type { EventStore } from '../store/event-store';
 import { isBackendDown, toClientError } from './client-error';
-import type { GraphContext, Services } from './context';
+import type { GraphContext, Loaders, Services } from './context';
 import type { TenantRateLimiter } from './rate-limit';
 import { groupKey, SubscriptionGroups } from './subscription-groups';
 import type { PushTarget } from './subscription-groups';
@@ -66,6 +66,13 @@ type WsExtra = {
   subIds?: Set<string>;
 };
 
+/**
+ * A UUID as one flat string. `randomUUID()` builds its result from 16 pieces, a
+ * tree of V8 cons strings of about 450 bytes; a WebSocket connection keeps its
+ * id for hours, and the flat copy is about 80.
+ */
+const flatUuid = (): string => Buffer.from(randomUUID(), 'latin1').toString('latin1');
+
 const NUL_MESSAGE =
   'the request contains a NUL character (\\u0000), which jobgate cannot store; remove it';
 
@@ -73,6 +80,35 @@ const unauthenticated = (why: string): GraphQLError =>
   new GraphQLError(`${why}: send 'Authorization: Bearer <api key>'`, {
     extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
   });
+
+/**
+ * The context of one request or subscription. A class rather than an object
+ * with getters, so the lazy parts cost no closures per instance: an idle
+ * subscription holds its context for hours.
+ */
+class RequestContext implements GraphContext {
+  private madeLoaders?: Loaders;
+  private madeLog?: Logger;
+
+  constructor(
+    readonly principal: Principal,
+    readonly requestId: string,
+    readonly services: Services,
+    private readonly events: EventStore,
+    private readonly rootLog: Logger,
+  ) {}
+
+  get loaders(): Loaders {
+    return (this.madeLoaders ??= createLoaders(this.events, this.services.jobs));
+  }
+
+  get log(): Logger {
+    return (this.madeLog ??= this.rootLog.child({
+      requestId: this.requestId,
+      tenant: this.principal.tenant,
+    }));
+  }
+}
 
 /** Apollo (HTTP) and graphql-ws (WebSocket) on one http server and one path. */
 export class Gateway {
@@ -111,20 +147,7 @@ export class Gateway {
 
   /** A request's context; its DataLoaders and child logger are made on first use (most subscriptions need neither). */
   private context(principal: Principal, requestId: string): GraphContext {
-    const { events, services, log } = this.o;
-    let loaders: GraphContext['loaders'] | undefined;
-    let child: GraphContext['log'] | undefined;
-    return {
-      principal,
-      services,
-      requestId,
-      get loaders() {
-        return (loaders ??= createLoaders(events, services.jobs));
-      },
-      get log() {
-        return (child ??= log.child({ requestId, tenant: principal.tenant }));
-      },
-    };
+    return new RequestContext(principal, requestId, this.o.services, this.o.events, this.o.log);
   }
 
   async start(): Promise<string> {
@@ -145,18 +168,28 @@ export class Gateway {
       {
         schema: this.o.schema,
         connectionInitWaitTimeout: this.o.wsInitTimeoutMs,
-        subscribe: (args) =>
-          this.groups.subscribe(
-            args,
-            this.groupKeys.get(args.contextValue as GraphContext) ?? null,
-            this.pushTargets.get(args.contextValue as GraphContext),
-          ),
+        subscribe: (args) => {
+          const ctx = args.contextValue as GraphContext;
+          const key = this.groupKeys.get(ctx) ?? null;
+          const target = this.pushTargets.get(ctx);
+          // Needed only to join the group: an idle subscription keeps as little as it can.
+          this.groupKeys.delete(ctx);
+          this.pushTargets.delete(ctx);
+          return this.groups.subscribe(args, key, target);
+        },
         onConnect: async (ctx) => {
           try {
             ctx.extra.principal = await this.principalOf(
               ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization,
             );
-            ctx.extra.requestId = randomUUID();
+            ctx.extra.requestId = flatUuid();
+            // Let the upgrade request (headers and all) and the key itself go: a connection
+            // lives for hours and needs neither once authenticated.
+            (ctx.extra as { request?: unknown }).request = undefined;
+            const params = ctx.connectionParams as Record<string, unknown> | undefined;
+            // Assigned rather than deleted, so the object keeps its fast shape.
+            if (params?.authorization) params.authorization = undefined;
+            if (params?.Authorization) params.Authorization = undefined;
             return true;
           } catch (err) {
             ctx.extra.socket.close(4401, (err as Error).message.slice(0, 120));
@@ -201,7 +234,7 @@ export class Gateway {
           (ctx.extra.subIds ??= new Set()).add(id);
           this.subsPerKey.set(keyId, (this.subsPerKey.get(keyId) ?? 0) + 1);
           this.subscriptions++;
-          const contextValue = this.context(principal, ctx.extra.requestId ?? randomUUID());
+          const contextValue = this.context(principal, ctx.extra.requestId ?? flatUuid());
           this.groupKeys.set(
             contextValue,
             groupKey(

@@ -14,8 +14,8 @@ export interface PushTarget {
 
 interface Member {
   queue: AsyncQueue<ExecutionResult>;
-  /** The id as a JSON string, ready to be spliced into a `next` message. */
-  target?: { socket: PushTarget['socket']; prefix: string };
+  /** The socket, and the operation id as a JSON string ready to be spliced into a `next` message. */
+  target?: { socket: PushTarget['socket']; id: string };
 }
 
 interface Group {
@@ -96,10 +96,7 @@ export class SubscriptionGroups {
           void (group.source as AsyncGenerator<ExecutionResult>).return?.(undefined);
         }
       }),
-      target: target && {
-        socket: target.socket,
-        prefix: `{"id":${JSON.stringify(target.id)},"type":"next","payload":`,
-      },
+      target: target && { socket: target.socket, id: JSON.stringify(target.id) },
     };
     group.members.add(member);
     return member.queue;
@@ -114,7 +111,7 @@ export class SubscriptionGroups {
             m.queue.push(result);
             continue;
           }
-          const { socket, prefix } = m.target;
+          const { socket, id } = m.target;
           if (socket.readyState !== OPEN) continue;
           if (socket.bufferedAmount > this.socketLimit) {
             m.queue.fail(
@@ -125,7 +122,7 @@ export class SubscriptionGroups {
             continue;
           }
           payload ??= JSON.stringify(this.format(result));
-          socket.send(`${prefix}${payload}}`);
+          socket.send('{"id":' + id + ',"type":"next","payload":' + payload + '}');
         }
         if (group.members.size === 0) break;
       }
