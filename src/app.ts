@@ -20,7 +20,7 @@ import { AuditStore } from './audit/audit-store';
 import { bullBoardRoutes } from './server/bull-board';
 import { Gateway } from './server/gateway';
 import { graphiqlRoutes } from './server/graphiql';
-import { limitRules } from './server/limits';
+import { limitRules, maxNesting } from './server/limits';
 import { TenantRateLimiter } from './server/rate-limit';
 import type { GatewayOptions } from './server/gateway';
 import { Metrics } from './server/metrics';
@@ -209,6 +209,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
         host: config.HOST,
         port: config.PORT,
         maxBodyBytes: config.MAX_BODY_BYTES,
+        maxNesting: maxNesting(config.MAX_QUERY_DEPTH),
         ready: async () => ({
           redis: await redis.ping().then(
             () => true,

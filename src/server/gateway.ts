@@ -31,6 +31,7 @@ import { hasNul } from '../store/pg-json';
 import type { EventStore } from '../store/event-store';
 import { isBackendDown, toClientError } from './client-error';
 import type { GraphContext, Loaders, Services } from './context';
+import { nestingDepth } from './limits';
 import type { TenantRateLimiter } from './rate-limit';
 import { groupKey, SubscriptionGroups } from './subscription-groups';
 import type { PushTarget } from './subscription-groups';
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Deepest nesting of a document's text let through to the parser (see nestingDepth). */
+  maxNesting: number;
   /** Answers GET /readyz: true when Redis and Postgres answer. */
   ready: () => Promise<Record<string, boolean>>;
   /** Operation limits (depth, aliases, cost, introspection), on HTTP and WebSocket alike. */
@@ -122,9 +125,11 @@ export class Gateway {
   private subscriptions = 0;
   /** Identical live subscriptions share one execution per event. */
   private readonly groups: SubscriptionGroups;
-  private readonly groupKeys = new WeakMap<GraphContext, string | null>();
-  /** Where a grouped subscription's results are written: its socket and operation id. */
-  private readonly pushTargets = new WeakMap<GraphContext, PushTarget>();
+  /** From onSubscribe to subscribe: the group a subscription joins, and its socket and operation id. */
+  private readonly joining = new WeakMap<
+    GraphContext,
+    { key: string | null; target: PushTarget }
+  >();
 
   constructor(private readonly o: GatewayOptions) {
     this.groups = new SubscriptionGroups({
@@ -159,23 +164,16 @@ export class Gateway {
 
     const wss = new WebSocketServer({ server, path: '/graphql' });
     this.wss = wss;
-    const format = (
-      errors: readonly GraphQLFormattedError[] | undefined,
-      raw?: readonly GraphQLError[],
-    ): GraphQLFormattedError[] =>
-      (errors ?? []).map((f, i) => toClientError(f, raw?.[i] ?? f, log));
     this.wsCleanup = useServer<Record<string, unknown>, WsExtra>(
       {
         schema: this.o.schema,
         connectionInitWaitTimeout: this.o.wsInitTimeoutMs,
         subscribe: (args) => {
           const ctx = args.contextValue as GraphContext;
-          const key = this.groupKeys.get(ctx) ?? null;
-          const target = this.pushTargets.get(ctx);
+          const join = this.joining.get(ctx);
           // Needed only to join the group: an idle subscription keeps as little as it can.
-          this.groupKeys.delete(ctx);
-          this.pushTargets.delete(ctx);
-          return this.groups.subscribe(args, key, target);
+          this.joining.delete(ctx);
+          return this.groups.subscribe(args, join?.key ?? null, join?.target);
         },
         onConnect: async (ctx) => {
           try {
@@ -235,16 +233,15 @@ export class Gateway {
           this.subsPerKey.set(keyId, (this.subsPerKey.get(keyId) ?? 0) + 1);
           this.subscriptions++;
           const contextValue = this.context(principal, ctx.extra.requestId ?? flatUuid());
-          this.groupKeys.set(
-            contextValue,
-            groupKey(
+          this.joining.set(contextValue, {
+            key: groupKey(
               payload.query,
               payload.variables,
               principal.role === 'ADMIN' ? '*' : principal.tenant,
               principal.role,
             ),
-          );
-          this.pushTargets.set(contextValue, { socket: ctx.extra.socket, id });
+            target: { socket: ctx.extra.socket, id },
+          });
           return {
             schema: this.o.schema,
             document: doc,
@@ -257,25 +254,16 @@ export class Gateway {
         onClose: (ctx) => {
           for (const id of [...(ctx.extra.subIds ?? [])]) this.release(ctx.extra, id);
         },
-        onNext: (_ctx, _id, _payload, args, result) => {
+        // Results of subscriptions that are not grouped (grouped ones are formatted by the group).
+        onNext: (_ctx, _id, _payload, _args, result) => {
           const r = result as ExecutionResult;
-          if (r.errors?.length)
-            return {
-              ...r,
-              errors: format(
-                r.errors.map((e) => e.toJSON()),
-                r.errors,
-              ),
-            } as never;
-          void args;
-          return undefined;
+          return r.errors?.length
+            ? ({ ...r, errors: this.formatErrors(r.errors) } as never)
+            : undefined;
         },
         onError: (ctx, id, _payload, errors) => {
           this.release(ctx.extra, id);
-          return format(
-            errors.map((e) => e.toJSON()),
-            errors,
-          ) as never;
+          return this.formatErrors(errors) as never;
         },
       },
       wss,
@@ -339,6 +327,19 @@ export class Gateway {
           if (hasNul(buf)) throw Object.assign(new Error(NUL_MESSAGE), { status: 400 });
         },
       }),
+      (req: Request, _res: Response, next: NextFunction) => {
+        const bodies: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
+        const texts = [
+          ...bodies.map((b) => (b as { query?: unknown } | undefined)?.query),
+          req.query?.query,
+        ];
+        for (const t of texts) {
+          if (typeof t === 'string' && nestingDepth(t) > this.o.maxNesting) {
+            return next(Object.assign(new Error(this.nestingMessage()), { status: 400 }));
+          }
+        }
+        next();
+      },
       expressMiddleware(apollo, {
         context: async ({ req }) => {
           const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
@@ -438,6 +439,7 @@ export class Gateway {
     if (hit) return hit;
     let result: DocumentNode | readonly GraphQLError[];
     try {
+      if (nestingDepth(query) > this.o.maxNesting) throw new GraphQLError(this.nestingMessage());
       const doc = parse(query);
       const errors = validate(this.o.schema, doc, [...specifiedRules, ...this.o.rules]);
       result = errors.length ? errors : doc;
@@ -447,6 +449,10 @@ export class Gateway {
     if (this.documents.size >= 1000) this.documents.clear();
     this.documents.set(query, result);
     return result;
+  }
+
+  private nestingMessage(): string {
+    return `the document nests {, ( or [ more than ${this.o.maxNesting} levels deep; no operation that deep can pass the depth limit`;
   }
 
   /** Shared executions of live subscriptions (one per group of identical ones). */

@@ -46,3 +46,38 @@ export function limitRules(
   if (!c.GRAPHQL_INTROSPECTION) rules.push(NoSchemaIntrospectionCustomRule);
   return rules;
 }
+
+/**
+ * How deeply `{`, `(` and `[` nest in a GraphQL document's text, outside
+ * strings and comments. graphql-js parses recursively, so a document nested
+ * thousands of levels deep overflows the stack before any depth rule can see
+ * it; this scan refuses such text before it is parsed.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      if (text.startsWith('"""', i)) {
+        const end = text.indexOf('"""', i + 3);
+        i = end < 0 ? text.length : end + 2;
+      } else {
+        for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
+          if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+          else if (text.charCodeAt(i) === 0x0a) break;
+        }
+      }
+    } else if (c === 0x23 /* # */) {
+      while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+    } else if (c === 0x7b || c === 0x28 || c === 0x5b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x29 || c === 0x5d) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/** Deepest text nesting let through to the parser: far above any operation the depth rule accepts. */
+export const maxNesting = (maxQueryDepth: number): number => Math.max(128, 4 * maxQueryDepth);

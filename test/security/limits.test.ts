@@ -102,6 +102,30 @@ describe('abuse limits', () => {
     );
   });
 
+  it('refuses text nested thousands of levels deep before parsing it, over HTTP and WebSocket, and stays up', async () => {
+    // 200 levels: over the parser guard (128 here), in a body under MAX_BODY_BYTES.
+    const nested = `{ ${'a { '.repeat(200)}b${' }'.repeat(200)} }`;
+    for (const body of [JSON.stringify({ query: nested }), JSON.stringify([{ query: nested }])]) {
+      const r = await post(body);
+      expect(r.status).toBe(400);
+      expect(r.body.errors?.[0]).toMatchObject({
+        message: expect.stringContaining('nests'),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+    const get = await fetch(`${stack.url}?query=${encodeURIComponent(nested)}`, {
+      headers: { authorization: `Bearer ${op}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(get.status).toBe(400);
+    const sub = stack.subscribe(`subscription ${nested}`, {}, op);
+    await sub.done;
+    expect(sub.errors.flat()[0]).toMatchObject({
+      message: expect.stringContaining('nests'),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect((await post(JSON.stringify({ query: '{ me { tenant } }' }))).status).toBe(200);
+  });
+
   it('refuses more than MAX_ALIASES aliases', async () => {
     const r = await post(
       JSON.stringify({
