@@ -2,8 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-gr
 import type { JobEvent } from '../src/bus/job-event';
 import { maskSensitive } from '../src/catalog/mask';
 import { Role } from '../src/jobs/enums';
-import { isStreamId } from '../src/bus/stream-id';
-import { badInput } from '../src/errors/app-error';
+import { assertEventCursor } from '../src/bus/stream-id';
 import { JSONScalar } from '../schema/scalars';
 import type { JobRecord } from '../src/jobs/job-record';
 import type { JobPage } from '../src/jobs/job-service';
@@ -40,8 +39,7 @@ export class JobResolver {
     @Arg('after', () => ID, { nullable: true }) after?: string,
   ): Promise<JobEvent[]> {
     const n = Math.max(1, Math.min(first ?? 100, 1000));
-    if (after && !isStreamId(after))
-      throw badInput(`after: '${after}' is not an event id (like "1700000000000-0")`, 'after');
+    assertEventCursor(after);
     return ctx.loaders.events.load(`${job.id}|${n}|${after ?? ''}`);
   }
 

@@ -24,8 +24,12 @@ redis.call('SET', KEYS[3], cjson.encode(ids), 'EX', ARGV[2])
 return ids
 `;
 
-/** How long a call's token is remembered, s: far longer than any reconnect and resend. */
-const TOKEN_TTL_SECONDS = 600;
+/**
+ * How long a call's token is remembered, s. A client resends an unanswered
+ * call as soon as it has reconnected, within seconds; each token is a small
+ * key, so at a thousand calls a second this keeps about 120,000 of them.
+ */
+const TOKEN_TTL_SECONDS = 120;
 
 type EmitCapable = Redis & {
   jobgateEmit(

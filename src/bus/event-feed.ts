@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { badInput } from '../errors/app-error';
 import type { JobRecord } from '../jobs/job-record';
 import { applyPatch, foldEvent } from '../jobs/status-model';
 import { eventMatches } from '../store/event-store';
@@ -9,7 +8,7 @@ import type { BusKeys } from './bus-keys';
 import { eventFromEntry } from './event-emitter';
 import type { EventHub } from './event-hub';
 import type { JobEvent } from './job-event';
-import { compareStreamIds, isStreamId } from './stream-id';
+import { assertEventCursor, compareStreamIds } from './stream-id';
 
 const PAGE = 500;
 
@@ -54,8 +53,7 @@ export class EventFeed {
 
   /** `jobEvents`: optional replay after `after`, then live events matching `query`. Checks `after` before subscribing. */
   events(query: EventQuery, after?: string | null): AsyncGenerator<JobEvent> {
-    if (after && !isStreamId(after))
-      throw badInput(`after: '${after}' is not an event id`, 'after');
+    assertEventCursor(after);
     const live = new AsyncQueue<JobEvent>(this.bufferLimit);
     // Listen before replaying: what arrives meanwhile is held, and dropped if replay already gave it.
     const off = this.hub.subscribe((e) => {

@@ -1,3 +1,5 @@
+import { badInput } from '../errors/app-error';
+
 /** A Redis stream id split into its two numbers. */
 export interface StreamPos {
   ms: number;
@@ -8,6 +10,12 @@ const ID = /^(\d{1,15})-(\d{1,9})$/;
 
 /** True when `id` has the shape of a stream id ("1700000000000-0"). */
 export const isStreamId = (id: string): boolean => ID.test(id);
+
+/** Checks a client's `after:` event cursor: BAD_USER_INPUT unless it is an event (stream) id. */
+export function assertEventCursor(after: string | null | undefined): void {
+  if (after && !isStreamId(after))
+    throw badInput(`after: '${after}' is not an event id (like "1700000000000-0")`, 'after');
+}
 
 export function parseStreamId(id: string): StreamPos {
   const m = ID.exec(id);

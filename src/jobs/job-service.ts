@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requireRole, tenantScope } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { JobEvent } from '../bus/job-event';
-import { isStreamId } from '../bus/stream-id';
+import { assertEventCursor } from '../bus/stream-id';
 import { catalog, catalogQueues, findJobType } from '../catalog/catalog';
 import { validateInput, validateSignalPayload } from '../catalog/input-validator';
 import type { JobTypeDefinition } from '../catalog/job-type';
@@ -255,8 +255,7 @@ export class JobService {
   ): Promise<JobEvent[]> {
     if (!Number.isInteger(first) || first < 1 || first > 1000)
       throw badInput(`first must be between 1 and 1000 (got ${first})`, 'first');
-    if (after && !isStreamId(after))
-      throw badInput(`after: '${after}' is not an event id`, 'after');
+    assertEventCursor(after);
     return this.events.list({ ...filter, tenant: tenantScope(p) }, first, after ?? undefined);
   }
 

@@ -94,10 +94,6 @@ const toRecord = (r: JobRow): JobRecord => ({
 export class JobStore {
   constructor(private readonly ds: DataSource) {}
 
-  /**
-   * Inserts new rows in one statement. Rows whose (tenant, idempotency key) is
-   * taken are skipped; the ids actually inserted are returned.
-   */
   /** Concurrent inserts share one statement (see Coalescer). */
   private readonly inserts = new Coalescer<NewJobRow, boolean>(
     async (rows) => {
@@ -107,7 +103,10 @@ export class JobStore {
     { isolate: true },
   );
 
-  /** Inserts new jobs (ON CONFLICT DO NOTHING); resolves to the ids actually inserted. */
+  /**
+   * Inserts new rows in one statement. Rows whose (tenant, idempotency key) is
+   * taken are skipped; the ids actually inserted are returned.
+   */
   async insert(rows: NewJobRow[]): Promise<Set<string>> {
     const done = await this.inserts.submit(rows);
     return new Set(rows.filter((_, i) => done[i]).map((r) => r.id));
