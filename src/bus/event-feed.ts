@@ -32,8 +32,10 @@ export class EventFeed {
       for (;;) {
         const rows = await this.store.list(query, PAGE, cursor, firstInStream);
         for (const e of rows) yield e;
+        // Also after the last page: with an empty stream at the check above, events written since
+        // are in Postgres and in the stream alike, and the stream must be read after them.
+        if (rows.length) cursor = rows[rows.length - 1].id;
         if (rows.length < PAGE) break;
-        cursor = rows[rows.length - 1].id;
       }
       if (firstInStream && compareStreamIds(cursor, firstInStream) < 0) {
         // Resume the stream just before its first entry, inclusive of it.
@@ -77,6 +79,7 @@ export class EventFeed {
       let last: string | null = after ?? null;
       if (after) {
         for await (const e of this.replay(query, after)) {
+          if (last && compareStreamIds(e.id, last) <= 0) continue;
           last = e.id;
           yield e;
         }
