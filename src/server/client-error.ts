@@ -51,9 +51,11 @@ export function isBackendDown(err: unknown): boolean {
  * cause: U+0000 in text, a number out of range, a malformed uuid. Each names
  * what to change.
  */
+const NUL_IN_TEXT =
+  'a text argument contains U+0000 (NUL), which cannot be stored or matched; remove it';
 const PG_DATA_ERRORS: Record<string, string> = {
-  '22021': 'a text argument contains U+0000 (NUL), which cannot be stored or matched; remove it',
-  '22P05': 'a text argument contains U+0000 (NUL), which cannot be stored or matched; remove it',
+  '22021': NUL_IN_TEXT,
+  '22P05': NUL_IN_TEXT,
   '22003': 'a number in the arguments is out of range',
   '22P02': 'an argument is not in the expected form (for example an id that is not a UUID)',
   '22001': 'a text argument is too long',
