@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
-import type { AuditEntry } from '../src/audit/audit-store';
+import type { AuditEntry } from '../src/store/audit-store';
 import { requireRole } from '../src/auth/principal';
-import { badInput, unavailable } from '../src/errors/app-error';
-import { Role } from '../src/jobs/enums';
+import { badInput, unavailable } from '../src/model/app-error';
+import { Role } from '../src/model/enums';
 import type { GraphContext } from '../src/server/context';
 import { AuditEntryType, AuditFilterInput } from '../schema/audit-entry.type';
 

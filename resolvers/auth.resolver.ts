@@ -1,10 +1,10 @@
-import { auditMutations } from '../src/audit/audit-middleware';
+import { auditMutations } from '../src/server/audit-middleware';
 import { Arg, Ctx, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
 import type { ApiKeyRecord } from '../src/auth/key-store';
 import { requireRole } from '../src/auth/principal';
 import type { Principal } from '../src/auth/principal';
-import { badInput } from '../src/errors/app-error';
-import { Role } from '../src/jobs/enums';
+import { badInput } from '../src/model/app-error';
+import { Role } from '../src/model/enums';
 import type { GraphContext } from '../src/server/context';
 import { ApiKeyType, PrincipalType } from '../schema/principal.type';
 

@@ -1,6 +1,6 @@
-import { auditMutations } from '../src/audit/audit-middleware';
+import { auditMutations } from '../src/server/audit-middleware';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
-import type { JobRecord } from '../src/jobs/job-record';
+import type { JobRecord } from '../src/model/job-record';
 import type { GraphContext } from '../src/server/context';
 import { JobFilterInput } from '../schema/job-filter.input';
 import { JobType } from '../schema/job.type';

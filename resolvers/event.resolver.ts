@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { tenantScope } from '../src/auth/principal';
-import type { JobEvent } from '../src/bus/job-event';
-import type { JobRecord } from '../src/jobs/job-record';
+import type { JobEvent } from '../src/model/job-event';
+import type { JobRecord } from '../src/model/job-record';
 import type { GraphContext } from '../src/server/context';
 import { JobEventObject } from '../schema/job-event.type';
 import { JobEventFilterInput } from '../schema/job-filter.input';

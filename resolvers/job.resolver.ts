@@ -1,18 +1,18 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import type { JobEvent } from '../src/bus/job-event';
+import type { JobEvent } from '../src/model/job-event';
 import { maskSensitive } from '../src/catalog/mask';
-import { Role } from '../src/jobs/enums';
-import { assertEventCursor } from '../src/bus/stream-id';
+import { Role } from '../src/model/enums';
+import { assertEventCursor } from '../src/model/stream-id';
 import { JSONScalar } from '../schema/scalars';
-import type { JobRecord } from '../src/jobs/job-record';
+import type { JobRecord } from '../src/model/job-record';
 import type { JobPage } from '../src/jobs/job-service';
 import type { GraphContext } from '../src/server/context';
-import type { WorkflowInfo } from '../src/lanes/temporal/durable-lane';
 import { JobConnectionType } from '../schema/job-connection.type';
 import { JobEventObject } from '../schema/job-event.type';
 import { JobFilterInput } from '../schema/job-filter.input';
 import { JobType } from '../schema/job.type';
 import { WorkflowExecutionType } from '../schema/workflow-execution.type';
+import type { WorkflowInfo } from '../src/model/workflow-info';
 
 @Resolver(() => JobType)
 export class JobResolver {

@@ -1,10 +1,10 @@
-import { auditMutations } from '../src/audit/audit-middleware';
+import { auditMutations } from '../src/server/audit-middleware';
 import { Arg, Ctx, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
-import type { JobTypeDefinition } from '../src/catalog/job-type';
-import type { QueueCounts } from '../src/lanes/bullmq/bullmq-lane';
+import type { JobTypeDefinition } from '../src/model/job-type';
 import type { GraphContext } from '../src/server/context';
 import { JobTypeInfoType } from '../schema/job-type-info.type';
 import { QueueStatsType } from '../schema/queue-stats.type';
+import type { QueueCounts } from '../src/model/queue-counts';
 
 // Mutations are audited; the middleware sits on the resolvers that have them, not on every field.
 @Resolver()

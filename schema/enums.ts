@@ -1,5 +1,12 @@
 import { registerEnumType } from 'type-graphql';
-import { Backend, BackendChoice, JobEventType, JobStatus, Priority, Role } from '../src/jobs/enums';
+import {
+  Backend,
+  BackendChoice,
+  JobEventType,
+  JobStatus,
+  Priority,
+  Role,
+} from '../src/model/enums';
 
 registerEnumType(Backend, { name: 'Backend', description: 'Where a job runs.' });
 registerEnumType(BackendChoice, {

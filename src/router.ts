@@ -1,5 +1,5 @@
-import type { JobTypeDefinition } from './catalog/job-type';
-import { Backend, BackendChoice } from './jobs/enums';
+import type { JobTypeDefinition } from './model/job-type';
+import { Backend, BackendChoice } from './model/enums';
 
 /** The hints of a submission the router reads. */
 export interface RoutingHints {

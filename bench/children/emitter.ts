@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { busKeys } from '../../src/bus/bus-keys';
 import { BusEmitter } from '../../src/bus/event-emitter';
-import type { NewJobEvent } from '../../src/bus/job-event';
+import type { NewJobEvent } from '../../src/model/job-event';
 import { sleep } from '../lib/stats';
 
 interface Start {

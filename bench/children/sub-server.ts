@@ -10,7 +10,7 @@ import pino from 'pino';
 import { startApp } from '../../src/app';
 import { busKeys } from '../../src/bus/bus-keys';
 import { loadConfig } from '../../src/config';
-import { Role } from '../../src/jobs/enums';
+import { Role } from '../../src/model/enums';
 import { RawFanoutServer } from '../lib/raw-fanout-server';
 import { sleep } from '../lib/stats';
 

@@ -6,7 +6,7 @@
  * Driven over IPC by bench/lib/ws-fleet.ts.
  */
 import WebSocket from 'ws';
-import { compareStreamIds } from '../../src/bus/stream-id';
+import { compareStreamIds } from '../../src/model/stream-id';
 import { percentileSorted, wallMs } from '../lib/stats';
 import type { FleetReply, FleetRequest, FleetReport } from '../lib/ws-fleet-protocol';
 

@@ -7,7 +7,7 @@ import { startApp } from '../../src/app';
 import type { App, AppParts } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
-import { Role } from '../../src/jobs/enums';
+import { Role } from '../../src/model/enums';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PG_BASE = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';

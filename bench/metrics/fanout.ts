@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { busKeys } from '../../src/bus/bus-keys';
 import { BusEmitter } from '../../src/bus/event-emitter';
-import type { NewJobEvent } from '../../src/bus/job-event';
-import { Backend, JobEventType, Role } from '../../src/jobs/enums';
+import type { NewJobEvent } from '../../src/model/job-event';
+import { Backend, JobEventType, Role } from '../../src/model/enums';
 import { REDIS_URL, startBenchStack } from '../lib/bench-stack';
 import { alternate, round } from '../lib/metric';
 import type { BenchContext, MetricResult } from '../lib/metric';

@@ -1,6 +1,6 @@
 import { Client as PgClient } from 'pg';
-import { encodeJobCursor } from '../../src/jobs/job-cursor';
-import { Role } from '../../src/jobs/enums';
+import { encodeJobCursor } from '../../src/model/job-cursor';
+import { Role } from '../../src/model/enums';
 import { migrate } from '../../src/store/data-source';
 import { dropDatabase, PG_BASE, startBenchStack } from '../lib/bench-stack';
 import { GqlHttp } from '../lib/gql-http';

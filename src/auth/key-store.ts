@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Role } from '../jobs/enums';
+import { Role } from '../model/enums';
 import type { Principal } from './principal';
 
 export interface ApiKeyRecord {

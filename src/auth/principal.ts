@@ -1,5 +1,5 @@
-import { Role } from '../jobs/enums';
-import { forbidden } from '../errors/app-error';
+import { Role } from '../model/enums';
+import { forbidden } from '../model/app-error';
 
 /** Who is calling: from an API key. */
 export interface Principal {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Coalescer } from '../coalescer';
 import type { Redis } from 'ioredis';
 import type { BusKeys } from './bus-keys';
-import type { JobEvent, NewJobEvent } from './job-event';
+import type { JobEvent, NewJobEvent } from '../model/job-event';
 
 /**
  * Appends events to the stream and publishes each with its stream id, in one

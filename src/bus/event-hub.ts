@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BusKeys } from './bus-keys';
 import { eventFromEntry, eventFromMessage } from './event-emitter';
-import type { JobEvent } from './job-event';
-import { compareStreamIds, isStreamId } from './stream-id';
+import type { JobEvent } from '../model/job-event';
+import { compareStreamIds, isStreamId } from '../model/stream-id';
 
 export type EventListener = (event: JobEvent) => void;
 

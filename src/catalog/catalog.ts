@@ -1,5 +1,5 @@
-import { Backend } from '../jobs/enums';
-import type { JobTypeDefinition } from './job-type';
+import { Backend } from '../model/enums';
+import type { JobTypeDefinition } from '../model/job-type';
 
 type Def = Partial<JobTypeDefinition> &
   Pick<JobTypeDefinition, 'name' | 'description' | 'inputSchema'>;

@@ -1,8 +1,8 @@
 import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { badInput } from '../errors/app-error';
-import type { JobTypeDefinition } from './job-type';
+import { badInput } from '../model/app-error';
+import type { JobTypeDefinition } from '../model/job-type';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);

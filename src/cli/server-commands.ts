@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { AppParts } from '../app';
 import { ConfigError, loadConfig } from '../config';
 import type { Config } from '../config';
-import type { TemporalPartsOptions } from '../lanes/temporal/temporal-parts';
+import type { TemporalPartsOptions } from '../compose/temporal-parts';
 import type { Started } from './local-stack';
 import { waitForSignal } from './run-until-signal';
 
@@ -35,7 +35,7 @@ async function serve(
   const [{ startApp }, { createLogger }, { temporalParts }] = await Promise.all([
     import('../app.js'),
     import('../logger.js'),
-    import('../lanes/temporal/temporal-parts.js'),
+    import('../compose/temporal-parts.js'),
   ]);
   const log = createLogger(config);
   const withTemporal =

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { AppError } from '../errors/app-error';
-import { ErrorCode } from '../errors/error-code';
+import { AppError } from '../model/app-error';
+import { ErrorCode } from '../model/error-code';
 
 const known = new Set<string>(Object.values(ErrorCode));
 /** Codes graphql-js and Apollo use for a request the client got wrong. */

@@ -1,13 +1,13 @@
 import type DataLoader from 'dataloader';
 import type { Logger } from 'pino';
-import type { AuditStore } from '../audit/audit-store';
+import type { AuditStore } from '../store/audit-store';
 import type { KeyStore } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
-import type { EventFeed } from '../bus/event-feed';
-import type { JobEvent } from '../bus/job-event';
+import type { EventFeed } from '../projection/event-feed';
+import type { JobEvent } from '../model/job-event';
 import type { JobService } from '../jobs/job-service';
-import type { JobRecord } from '../jobs/job-record';
-import type { WorkflowInfo } from '../lanes/temporal/durable-lane';
+import type { JobRecord } from '../model/job-record';
+import type { WorkflowInfo } from '../model/workflow-info';
 
 /** The long-lived services every request uses. */
 export interface Services {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors/error-code';
+import { ErrorCode } from '../model/error-code';
 
 /** Per-tenant request budget in Redis, so every gateway instance counts against the same one. */
 export class TenantRateLimiter {

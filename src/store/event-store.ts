@@ -1,17 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { pgJson } from './pg-json';
-import type { JobEvent } from '../bus/job-event';
-import { formatStreamId, parseStreamId } from '../bus/stream-id';
-import type { Backend, JobEventType } from '../jobs/enums';
-
-/** Filters of `events` and `jobEvents`. `tenant` undefined means every tenant (ADMIN). */
-export interface EventQuery {
-  tenant?: string;
-  jobId?: string;
-  types?: JobEventType[];
-  backends?: Backend[];
-  queue?: string;
-}
+import type { JobEvent } from '../model/job-event';
+import { formatStreamId, parseStreamId } from '../model/stream-id';
+import type { Backend, JobEventType } from '../model/enums';
+import type { EventQuery } from '../model/event-query';
 
 interface EventRow {
   ms: string;
@@ -50,17 +42,6 @@ const toEvent = (r: EventRow): JobEvent => ({
   meta: r.meta,
   timestamp: r.ts.toISOString(),
 });
-
-/** True when `e` passes `q` (the same rule the SQL applies), for live events. */
-export function eventMatches(e: JobEvent, q: EventQuery): boolean {
-  return (
-    (q.tenant === undefined || e.tenant === q.tenant) &&
-    (!q.jobId || e.jobId === q.jobId) &&
-    (!q.types?.length || q.types.includes(e.type)) &&
-    (!q.backends?.length || q.backends.includes(e.source)) &&
-    (!q.queue || e.queue === q.queue)
-  );
-}
 
 /** Reads and writes the `job_events` log. */
 export class EventStore {

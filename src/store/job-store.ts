@@ -1,28 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { pgJson } from './pg-json';
-import { formatStreamId, parseStreamId } from '../bus/stream-id';
-import type { Backend, JobStatus, Priority } from '../jobs/enums';
-import type { JobRecord } from '../jobs/job-record';
-import type { JobPatch } from '../jobs/status-model';
+import { formatStreamId, parseStreamId } from '../model/stream-id';
+import type { Backend, JobStatus, Priority } from '../model/enums';
+import type { JobRecord } from '../model/job-record';
+import type { JobPatch } from '../model/status-model';
 import { Coalescer } from '../coalescer';
-
-/** Filters of `jobs`, already checked. `tenant` undefined means every tenant (ADMIN). */
-export interface JobQuery {
-  tenant?: string;
-  ids?: string[];
-  types?: string[];
-  backends?: Backend[];
-  statuses?: JobStatus[];
-  queue?: string;
-  createdAfter?: Date;
-  createdBefore?: Date;
-}
-
-/** Keyset position in the (created_at DESC, id DESC) order. */
-export interface JobCursor {
-  createdAt: Date;
-  id: string;
-}
+import type { JobCursor, JobQuery } from '../model/job-query';
 
 export type NewJobRow = Omit<
   JobRecord,

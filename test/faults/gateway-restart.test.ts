@@ -12,7 +12,7 @@ import {
   streamEvents,
   drill,
 } from '../helpers/faults';
-import type { JobEvent } from '../../src/bus/job-event';
+import type { JobEvent } from '../../src/model/job-event';
 
 const SUBMIT_MANY = 'mutation($i: [SubmitJobInput!]!) { submitJobs(inputs: $i) { id } }';
 

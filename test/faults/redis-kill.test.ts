@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { busKeys } from '../../src/bus/bus-keys';
 import { BusEmitter } from '../../src/bus/event-emitter';
-import { Backend, JobEventType } from '../../src/jobs/enums';
+import { Backend, JobEventType } from '../../src/model/enums';
 import { waitForStatus } from '../helpers/ops';
 import { REDIS_URL, exited, startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';

@@ -3,7 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { createClient } from 'graphql-ws';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { JobEvent } from '../../src/bus/job-event';
+import type { JobEvent } from '../../src/model/job-event';
 import { exited, startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';
 import { freePort } from '../helpers/temporal-server';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { startDevServer } from '../../src/lanes/temporal/dev-server';
 import type { DevServer } from '../../src/lanes/temporal/dev-server';
-import { temporalParts } from '../../src/lanes/temporal/temporal-parts';
+import { temporalParts } from '../../src/compose/temporal-parts';
 import { waitForStatus } from '../helpers/ops';
 import { startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';

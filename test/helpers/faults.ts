@@ -6,8 +6,8 @@ import type { Client } from 'graphql-ws';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { eventFromEntry } from '../../src/bus/event-emitter';
-import type { JobEvent } from '../../src/bus/job-event';
-import { compareStreamIds } from '../../src/bus/stream-id';
+import type { JobEvent } from '../../src/model/job-event';
+import { compareStreamIds } from '../../src/model/stream-id';
 import type { Stack } from './stack';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
 import { eventFromEntry } from '../../src/bus/event-emitter';
-import type { JobEvent } from '../../src/bus/job-event';
+import type { JobEvent } from '../../src/model/job-event';
 import { Reconciler } from '../../src/lanes/temporal/reconciler';
 import type { ReconcilerOptions } from '../../src/lanes/temporal/reconciler';
 import { TemporalLane } from '../../src/lanes/temporal/temporal-lane';

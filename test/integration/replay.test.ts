@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { busKeys } from '../../src/bus/bus-keys';
 import { BusEmitter } from '../../src/bus/event-emitter';
-import { EventFeed } from '../../src/bus/event-feed';
+import { EventFeed } from '../../src/projection/event-feed';
 import type { EventHub } from '../../src/bus/event-hub';
-import type { NewJobEvent } from '../../src/bus/job-event';
-import { Backend, JobEventType } from '../../src/jobs/enums';
+import type { NewJobEvent } from '../../src/model/job-event';
+import { Backend, JobEventType } from '../../src/model/enums';
 import { EventStore } from '../../src/store/event-store';
-import type { EventQuery } from '../../src/store/event-store';
 import { startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';
+import type { EventQuery } from '../../src/model/event-query';
 
 describe('jobEvents replay (after:)', () => {
   let stack: Stack;

@@ -1,5 +1,5 @@
 import { catalog } from '../../src/catalog/catalog';
-import { Backend, BackendChoice } from '../../src/jobs/enums';
+import { Backend, BackendChoice } from '../../src/model/enums';
 import { route } from '../../src/router';
 
 describe('route', () => {

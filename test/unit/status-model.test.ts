@@ -1,8 +1,8 @@
-import type { JobEvent } from '../../src/bus/job-event';
-import { compareStreamIds, isStreamId } from '../../src/bus/stream-id';
-import { Backend, JobEventType, JobStatus, Priority } from '../../src/jobs/enums';
-import type { JobRecord } from '../../src/jobs/job-record';
-import { applyPatch, foldEvent } from '../../src/jobs/status-model';
+import type { JobEvent } from '../../src/model/job-event';
+import { compareStreamIds, isStreamId } from '../../src/model/stream-id';
+import { Backend, JobEventType, JobStatus, Priority } from '../../src/model/enums';
+import type { JobRecord } from '../../src/model/job-record';
+import { applyPatch, foldEvent } from '../../src/model/status-model';
 
 const ev = (id: string, type: JobEventType, extra: Partial<JobEvent> = {}): JobEvent => ({
   id,

@@ -1,9 +1,9 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
-import { NonRetryableError } from '../../src/catalog/processor';
-import type { Processor, ProcessorContext } from '../../src/catalog/processor';
-import { JobEventType } from '../../src/jobs/enums';
+import { NonRetryableError } from '../../src/model/processor';
+import type { Processor, ProcessorContext } from '../../src/model/processor';
+import { JobEventType } from '../../src/model/enums';
 import { temporalEvent } from './shared';
 import type { ActivityArgs } from './shared';
 

@@ -3,8 +3,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
-import type { NewJobEvent } from '../../src/bus/job-event';
-import { JobEventType, JobStatus } from '../../src/jobs/enums';
+import type { NewJobEvent } from '../../src/model/job-event';
+import { JobEventType, JobStatus } from '../../src/model/enums';
 import { temporalEvent } from './shared';
 import type { ActivityArgs } from './shared';
 

@@ -1,8 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { NewJobEvent } from '../../src/bus/job-event';
-import { Backend } from '../../src/jobs/enums';
-import type { JobEventType } from '../../src/jobs/enums';
+import type { NewJobEvent } from '../../src/model/job-event';
+import { Backend } from '../../src/model/enums';
+import type { JobEventType } from '../../src/model/enums';
 
 /** Whose job a workflow runs: everything an event needs besides its type. */
 export interface JobRef {

@@ -2,8 +2,8 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporal
 import type { InjectedSinks, WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
-import type { Processor } from '../../src/catalog/processor';
-import { Backend } from '../../src/jobs/enums';
+import type { Processor } from '../../src/model/processor';
+import { Backend } from '../../src/model/enums';
 import { processors as catalogProcessors } from '../bullmq/processors';
 import { createActivities } from './activities';
 import { activityEventsInterceptor } from './interceptors';

@@ -11,7 +11,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
-import { JobEventType } from '../../src/jobs/enums';
+import { JobEventType } from '../../src/model/enums';
 import type * as activities from './activities';
 import {
   approveSignal,

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { compareStreamIds, isStreamId } from '../../bus/stream-id';
-import { Backend, JobEventType } from '../../jobs/enums';
+import { compareStreamIds, isStreamId } from '../../model/stream-id';
+import { Backend, JobEventType } from '../../model/enums';
 import { CliError, ExitCode, usageError } from './cli-error';
 import type { GatewayClient, SocketFailure } from './gql-client';
 import { enumArg, enumListArg, intArg, run, withClientOptions } from './options';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { Backend } from '../../jobs/enums';
-import { JobStatus } from '../../jobs/enums';
+import type { Backend } from '../../model/enums';
+import { JobStatus } from '../../model/enums';
 import type { JobState } from './job-watch';
 import { enumListArg, intArg, listArg } from './options';
 import type { Invocation } from './options';

@@ -1,4 +1,4 @@
-import { FINAL_STATUSES, JobStatus } from '../../jobs/enums';
+import { FINAL_STATUSES, JobStatus } from '../../model/enums';
 import { CliError, ExitCode } from './cli-error';
 import type { GatewayClient } from './gql-client';
 import {

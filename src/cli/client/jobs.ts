@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { Backend, BackendChoice, JobStatus, Priority } from '../../jobs/enums';
+import { Backend, BackendChoice, JobStatus, Priority } from '../../model/enums';
 import { CliError, ExitCode } from './cli-error';
 import type { GatewayClient } from './gql-client';
 import { JOB_ROW, listJobs, withListOptions } from './job-list';

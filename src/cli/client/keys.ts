@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Role } from '../../jobs/enums';
+import { Role } from '../../model/enums';
 import { CliError } from './cli-error';
 import { enumArg, run, withClientOptions } from './options';
 import type { Invocation } from './options';

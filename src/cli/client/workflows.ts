@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Backend } from '../../jobs/enums';
+import { Backend } from '../../model/enums';
 import { CliError } from './cli-error';
 import { JOB_ROW, listJobs, withListOptions } from './job-list';
 import type { JobRow } from './job-list';

@@ -3,27 +3,16 @@ import type { Job as BullJob, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BusKeys } from '../../bus/bus-keys';
 import type { BusEmitter } from '../../bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../bus/job-event';
+import type { JobEvent, NewJobEvent } from '../../model/job-event';
 import { findJobType } from '../../catalog/catalog';
-import { conflict } from '../../errors/app-error';
-import { Backend, JobEventType, JobStatus } from '../../jobs/enums';
-import type { JobRecord } from '../../jobs/job-record';
+import { conflict } from '../../model/app-error';
+import { Backend, JobEventType, JobStatus } from '../../model/enums';
+import type { JobRecord } from '../../model/job-record';
 import { Coalescer } from '../../coalescer';
 import { bullPrefix, cancelMarkerKey } from './bullmq-job-data';
 import type { BullmqJobData } from './bullmq-job-data';
 import { bullmqPriority } from './bullmq-priority';
-
-/** Counts of one queue, in the shape of `QueueStats`. */
-export interface QueueCounts {
-  name: string;
-  backend: Backend;
-  paused: boolean;
-  waiting: number;
-  active: number;
-  delayed: number;
-  completed: number;
-  failed: number;
-}
+import type { QueueCounts } from '../../model/queue-counts';
 
 const eventOf = (
   job: JobRecord,

@@ -1,4 +1,4 @@
-import { Priority } from '../../jobs/enums';
+import { Priority } from '../../model/enums';
 
 /** BullMQ priorities: lower runs first. Every job gets one so the order is total. */
 export const bullmqPriority: Record<Priority, number> = {

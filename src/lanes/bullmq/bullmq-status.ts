@@ -1,5 +1,5 @@
 import type { JobState } from 'bullmq';
-import { JobStatus } from '../../jobs/enums';
+import { JobStatus } from '../../model/enums';
 
 /** BullMQ's job states in the one status model. */
 export const statusOfBullmqState: Record<JobState | 'unknown', JobStatus | null> = {

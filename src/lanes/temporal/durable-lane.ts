@@ -1,27 +1,8 @@
-import type { JobEvent } from '../../bus/job-event';
-import type { JobStatus } from '../../jobs/enums';
-import type { JobRecord } from '../../jobs/job-record';
-import type { QueueCounts } from '../bullmq/bullmq-lane';
-
-/** A pending activity as Temporal's describe reports it. */
-export interface PendingActivityInfo {
-  activityId: string;
-  activityType: string;
-  attempt: number;
-  state: string;
-  lastFailure: string | null;
-}
-
-/** Live details of a workflow execution. */
-export interface WorkflowInfo {
-  workflowId: string;
-  runId: string | null;
-  workflowType: string;
-  taskQueue: string;
-  temporalStatus: string;
-  historyLength: number | null;
-  pendingActivities: PendingActivityInfo[];
-}
+import type { JobEvent } from '../../model/job-event';
+import type { JobStatus } from '../../model/enums';
+import type { JobRecord } from '../../model/job-record';
+import type { QueueCounts } from '../../model/queue-counts';
+import type { WorkflowInfo } from '../../model/workflow-info';
 
 /** The durable lane as the job service sees it; the Temporal implementation lives beside this file. */
 export interface DurableLane {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../bus/job-event';
-import { parseStreamId } from '../../bus/stream-id';
-import { Backend, JobEventType } from '../../jobs/enums';
-import type { JobRecord } from '../../jobs/job-record';
+import type { JobEvent, NewJobEvent } from '../../model/job-event';
+import { parseStreamId } from '../../model/stream-id';
+import { Backend, JobEventType } from '../../model/enums';
+import type { JobRecord } from '../../model/job-record';
 import type { JobStore } from '../../store/job-store';
 import type { TemporalLane, WorkflowOutcome } from './temporal-lane';
 

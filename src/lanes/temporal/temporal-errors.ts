@@ -6,7 +6,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { AppError, badInput, conflict, notFound, unavailable } from '../../errors/app-error';
+import { AppError, badInput, conflict, notFound, unavailable } from '../../model/app-error';
 
 /** The gRPC status codes this file tells apart (from the gRPC spec). */
 const grpcStatus = { DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNAVAILABLE: 14 } as const;

@@ -7,12 +7,11 @@ import type {
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../bus/job-event';
+import type { JobEvent, NewJobEvent } from '../../model/job-event';
 import { findJobType } from '../../catalog/catalog';
-import { badInput, conflict, notFound, unavailable } from '../../errors/app-error';
-import { JobEventType, JobStatus } from '../../jobs/enums';
-import type { JobRecord } from '../../jobs/job-record';
-import type { QueueCounts } from '../bullmq/bullmq-lane';
+import { badInput, conflict, notFound, unavailable } from '../../model/app-error';
+import { JobEventType, JobStatus } from '../../model/enums';
+import type { JobRecord } from '../../model/job-record';
 import {
   cancelReasonSignal,
   JOB_TYPE_ATTRIBUTE,
@@ -23,12 +22,14 @@ import {
 } from '../../../workers/temporal/shared';
 import type { JobRef, WorkflowJob } from '../../../workers/temporal/shared';
 import { temporalQueues } from '../../../workers/temporal/task-queues';
-import type { DurableLane, WorkflowInfo } from './durable-lane';
+import type { DurableLane } from './durable-lane';
 import { ensureSearchAttributes } from './search-attributes';
 import { isNotFound, translateTemporalError } from './temporal-errors';
 import { taskQueueCounts } from './temporal-stats';
 import { isClosed, temporalStatus } from './temporal-status';
 import { toWorkflowInfo } from './workflow-info';
+import type { QueueCounts } from '../../model/queue-counts';
+import type { WorkflowInfo } from '../../model/workflow-info';
 
 export interface TemporalLaneOptions {
   /** Temporal frontend, host:port. */

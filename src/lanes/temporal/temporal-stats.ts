@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { Backend } from '../../jobs/enums';
-import type { QueueCounts } from '../bullmq/bullmq-lane';
+import { Backend } from '../../model/enums';
+import type { QueueCounts } from '../../model/queue-counts';
 
 const count = async (client: Client, query: string): Promise<number> =>
   (await client.workflow.count(query)).count;

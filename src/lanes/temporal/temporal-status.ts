@@ -1,5 +1,5 @@
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
-import { JobStatus } from '../../jobs/enums';
+import { JobStatus } from '../../model/enums';
 
 /** Temporal's execution status as a job status; a new Temporal status fails to compile until mapped. */
 export const temporalStatus: Record<WorkflowExecutionStatusName, JobStatus> = {

@@ -1,5 +1,5 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import type { PendingActivityInfo, WorkflowInfo } from './durable-lane';
+import type { PendingActivityInfo, WorkflowInfo } from '../../model/workflow-info';
 
 /** Names of Temporal's PendingActivityState values (temporal.api.enums.v1). */
 const activityStates: Record<number, string> = {

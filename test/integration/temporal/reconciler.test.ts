@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BusEmitter } from '../../../src/bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../../src/bus/job-event';
+import type { JobEvent, NewJobEvent } from '../../../src/model/job-event';
 import { startTemporalStack } from '../../helpers/temporal-stack';
 import type { TemporalStack } from '../../helpers/temporal-stack';
 

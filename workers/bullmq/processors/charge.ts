@@ -1,4 +1,4 @@
-import type { Processor } from '../../../src/catalog/processor';
+import type { Processor } from '../../../src/model/processor';
 
 /** A demo payment: succeeds with the amount charged; never echoes the card token. */
 export const charge: Processor<

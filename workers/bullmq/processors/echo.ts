@@ -1,4 +1,4 @@
-import type { Processor } from '../../../src/catalog/processor';
+import type { Processor } from '../../../src/model/processor';
 
 /** Returns its input. */
 export const echo: Processor = async (input) => input;

@@ -1,4 +1,4 @@
-import type { Processor } from '../../../src/catalog/processor';
+import type { Processor } from '../../../src/model/processor';
 
 /** Always throws. */
 export const fail: Processor<{ message?: string }, never> = async ({ message }) => {

@@ -1,4 +1,4 @@
-import type { Processor } from '../../../src/catalog/processor';
+import type { Processor } from '../../../src/model/processor';
 
 /** Throws on its first `failTimes` attempts, then succeeds. */
 export const flaky: Processor<{ failTimes: number }, { attempt: number }> = async (

@@ -1,4 +1,4 @@
-import type { Processor } from '../../../src/catalog/processor';
+import type { Processor } from '../../../src/model/processor';
 import { charge } from './charge';
 import { echo } from './echo';
 import { fail } from './fail';

@@ -1,5 +1,5 @@
-import { JobCancelledError } from '../../../src/catalog/processor';
-import type { Processor } from '../../../src/catalog/processor';
+import { JobCancelledError } from '../../../src/model/processor';
+import type { Processor } from '../../../src/model/processor';
 
 const wait = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {

@@ -1,14 +1,15 @@
 import type { Redis } from 'ioredis';
-import type { JobRecord } from '../jobs/job-record';
-import { applyPatch, foldEvent } from '../jobs/status-model';
-import { eventMatches } from '../store/event-store';
-import type { EventQuery, EventStore } from '../store/event-store';
-import { AsyncQueue } from './async-queue';
-import type { BusKeys } from './bus-keys';
-import { eventFromEntry } from './event-emitter';
-import type { EventHub } from './event-hub';
-import type { JobEvent } from './job-event';
-import { assertEventCursor, compareStreamIds } from './stream-id';
+import type { JobRecord } from '../model/job-record';
+import { applyPatch, foldEvent } from '../model/status-model';
+import type { EventStore } from '../store/event-store';
+import { AsyncQueue } from '../bus/async-queue';
+import type { BusKeys } from '../bus/bus-keys';
+import { eventFromEntry } from '../bus/event-emitter';
+import type { EventHub } from '../bus/event-hub';
+import type { JobEvent } from '../model/job-event';
+import { assertEventCursor, compareStreamIds } from '../model/stream-id';
+import { eventMatches } from '../model/event-query';
+import type { EventQuery } from '../model/event-query';
 
 const PAGE = 500;
 

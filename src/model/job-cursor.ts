@@ -1,5 +1,5 @@
-import { badInput } from '../errors/app-error';
-import type { JobCursor } from '../store/job-store';
+import { badInput } from './app-error';
+import type { JobCursor } from './job-query';
 
 /** Opaque `jobs` cursor: base64url of "createdAt|id". */
 export const encodeJobCursor = (c: JobCursor): string =>

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { startTemporalWorker } from '../../../workers/temporal/worker';
-import type { AppParts } from '../../app';
-import type { Config } from '../../config';
-import { unavailable } from '../../errors/app-error';
-import { Reconciler } from './reconciler';
-import { TemporalLane } from './temporal-lane';
+import { startTemporalWorker } from '../../workers/temporal/worker';
+import type { AppParts } from '../app';
+import type { Config } from '../config';
+import { unavailable } from '../model/app-error';
+import { Reconciler } from '../lanes/temporal/reconciler';
+import { TemporalLane } from '../lanes/temporal/temporal-lane';
 
 /** Which Temporal pieces a process runs. */
 export interface TemporalPartsOptions {

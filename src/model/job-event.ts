@@ -1,4 +1,4 @@
-import type { Backend, JobEventType, JobStatus } from '../jobs/enums';
+import type { Backend, JobEventType, JobStatus } from './enums';
 
 /** One entry of the unified event bus. `id` is its Redis stream id, which is also its cursor. */
 export interface JobEvent {

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
-import { AppError } from '../errors/app-error';
-import { ErrorCode } from '../errors/error-code';
-import type { GraphContext } from '../server/context';
+import { AppError } from '../model/app-error';
+import { ErrorCode } from '../model/error-code';
+import type { GraphContext } from './context';
 
 /** Ids a mutation acts on, from its arguments. */
 function targetsOf(args: Record<string, unknown>): string[] {

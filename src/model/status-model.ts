@@ -1,4 +1,4 @@
-import type { JobEvent } from '../bus/job-event';
+import type { JobEvent } from './job-event';
 import { JobEventType, JobStatus } from './enums';
 import type { JobRecord } from './job-record';
 

@@ -1,4 +1,4 @@
-import { badInput } from '../errors/app-error';
+import { badInput } from './app-error';
 
 /** A Redis stream id split into its two numbers. */
 export interface StreamPos {

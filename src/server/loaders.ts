@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
-import type { JobEvent } from '../bus/job-event';
+import type { JobEvent } from '../model/job-event';
 import type { JobService } from '../jobs/job-service';
-import type { JobRecord } from '../jobs/job-record';
-import type { WorkflowInfo } from '../lanes/temporal/durable-lane';
-import type { Loaders } from '../server/context';
-import type { EventStore } from './event-store';
+import type { JobRecord } from '../model/job-record';
+import type { Loaders } from './context';
+import type { EventStore } from '../store/event-store';
+import type { WorkflowInfo } from '../model/workflow-info';
 
 /** Fresh loaders for one request. Events are fetched per (first, after) group, one SQL statement each. */
 export function createLoaders(events: EventStore, jobs: JobService): Loaders {

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
-import { resolvers } from '../resolvers';
-import './enums';
+import { resolvers } from './';
+import '../schema/enums';
 
 /**
  * Every subscription brings its own `subscribe` (the event feed); type-graphql

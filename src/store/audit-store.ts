@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { pgJson } from '../store/pg-json';
+import { pgJson } from './pg-json';
 import type { DataSource } from 'typeorm';
 
 /** One audited mutation. */

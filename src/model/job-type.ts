@@ -1,4 +1,4 @@
-import type { Backend } from '../jobs/enums';
+import type { Backend } from './enums';
 
 /** A JSON Schema object, as accepted by ajv. */
 export type JsonSchema = Record<string, unknown>;

@@ -2,13 +2,13 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { foldEvent } from '../jobs/status-model';
-import type { JobPatch } from '../jobs/status-model';
+import { foldEvent } from '../model/status-model';
+import type { JobPatch } from '../model/status-model';
 import type { EventStore } from '../store/event-store';
 import type { JobStore } from '../store/job-store';
-import type { BusKeys } from './bus-keys';
-import { eventFromEntry } from './event-emitter';
-import type { JobEvent } from './job-event';
+import type { BusKeys } from '../bus/bus-keys';
+import { eventFromEntry } from '../bus/event-emitter';
+import type { JobEvent } from '../model/job-event';
 
 export interface AggregatorOptions {
   /** Events per Postgres transaction. @defaultValue 500 */
