@@ -11,10 +11,13 @@ const define = (d: Def): JobTypeDefinition => ({
   backoffMs: 1000,
   timeoutMs: 30_000,
   signals: [],
-  signalPayloadSchema: {},
+  signalSchemas: {},
   queries: [],
   workflowOnly: false,
+  workflowName: null,
   sensitiveFields: [],
+  version: 'builtin',
+  registeredAt: new Date(0),
   ...d,
 });
 
@@ -96,7 +99,7 @@ export const catalog: Readonly<Record<string, JobTypeDefinition>> = Object.freez
       additionalProperties: false,
     },
     signals: ['approve', 'reject'],
-    signalPayloadSchema: signalPayload,
+    signalSchemas: { approve: signalPayload, reject: signalPayload },
     queries: ['state'],
   }),
   saga: define({

@@ -31,11 +31,19 @@ function check(
 
 /** Checks `input` against the type's JSON Schema; BAD_USER_INPUT naming the first bad field otherwise. */
 export const validateInput = (type: JobTypeDefinition, input: unknown, field = 'input'): void =>
-  check(`input:${type.name}`, type.inputSchema, type, input, field);
+  check(`input:${type.name}:${type.version}`, type.inputSchema, type, input, field);
 
-/** Checks a signal payload against the type's signal payload schema. */
+/** Checks a signal payload against the schema the type declares for that signal. */
 export const validateSignalPayload = (
   type: JobTypeDefinition,
+  signal: string,
   payload: unknown,
   field = 'payload',
-): void => check(`signal:${type.name}`, type.signalPayloadSchema, type, payload, field);
+): void =>
+  check(
+    `signal:${type.name}:${type.version}:${signal}`,
+    type.signalSchemas[signal] ?? {},
+    type,
+    payload,
+    field,
+  );

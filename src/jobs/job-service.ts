@@ -349,7 +349,7 @@ export class JobService {
         'signal',
       );
     }
-    validateSignalPayload(type, payload);
+    validateSignalPayload(type, name, payload);
     if (FINAL_STATUSES.has(job.status))
       throw conflict(`job ${id} is already ${job.status}; it takes no more signals`);
     await this.durable().signal(job, name, payload);

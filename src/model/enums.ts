@@ -43,6 +43,8 @@ export enum JobEventType {
   ACTIVITY_STARTED = 'ACTIVITY_STARTED',
   ACTIVITY_COMPLETED = 'ACTIVITY_COMPLETED',
   ACTIVITY_FAILED = 'ACTIVITY_FAILED',
+  /** A line the job's code logged (ctx.log, or log() in a workflow); the line is the message. */
+  LOG = 'LOG',
 }
 
 export enum Role {

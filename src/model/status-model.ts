@@ -17,6 +17,7 @@ export const statusOfEvent: Record<JobEventType, JobStatus | null> = {
   [JobEventType.ACTIVITY_STARTED]: null,
   [JobEventType.ACTIVITY_COMPLETED]: null,
   [JobEventType.ACTIVITY_FAILED]: null,
+  [JobEventType.LOG]: null,
 };
 
 /** What a run of events changes in a job row. Fields left undefined are unchanged. */
