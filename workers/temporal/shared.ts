@@ -15,7 +15,29 @@ export interface JobRef {
   queue: string;
 }
 
-/** The one argument of every jobgate workflow. */
+/**
+ * What the lane puts in every workflow's memo under {@link JOB_MEMO}: the job a workflow
+ * runs and its policy, so user workflows (called with their input alone) know both.
+ */
+export interface JobMemo {
+  tenant: string;
+  jobType: string;
+  queue: string;
+  /** Attempts of each activity the job's code runs. */
+  maxAttempts: number;
+  /** Delay before the first activity retry, ms; doubles on each further retry. */
+  backoffMs: number;
+  /** Longest one activity attempt may run, ms. */
+  timeoutMs: number;
+}
+
+/** The memo key holding the {@link JobMemo}. */
+export const JOB_MEMO = 'jobgate';
+
+/** The activity header that carries the {@link JobRef} of the workflow that scheduled it. */
+export const JOB_HEADER = 'jobgate-job';
+
+/** The one argument of jobgate's own workflows (runProcessor). */
 export interface WorkflowJob<I = unknown> {
   job: JobRef;
   input: I;

@@ -1,112 +1,24 @@
 import {
-  ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
-  proxyActivities,
-  proxySinks,
   setHandler,
-  TimeoutFailure,
 } from '@temporalio/workflow';
-import type { ActivityOptions } from '@temporalio/workflow';
 import { JobEventType } from '../../src/model/enums';
 import type * as activities from './activities';
-import {
-  approveSignal,
-  cancelReasonSignal,
-  HEARTBEAT_TIMEOUT_MS,
-  rejectSignal,
-  stateQuery,
-} from './shared';
-import type { ApprovalDecision, JobgateSinks, SinkEvent, WorkflowJob } from './shared';
+import { approveSignal, cancelReasonSignal, rejectSignal, stateQuery } from './shared';
+import type { ApprovalDecision, SinkEvent, WorkflowJob } from './shared';
+import { asFailure, emitFor, failWith, policyActivities, rootMessage } from './workflow-kit';
 
 type Activities = activities.JobgateActivities;
 
-const { jobgate } = proxySinks<JobgateSinks>();
+const emit = (w: WorkflowJob, type: JobEventType, extra: Partial<SinkEvent> = {}): void =>
+  emitFor(w.job, type, extra);
 
-function emit(w: WorkflowJob, type: JobEventType, extra: Partial<SinkEvent> = {}): void {
-  const { jobId, tenant, jobType, queue } = w.job;
-  jobgate.emit({ tenant, jobId, jobType, queue, type, ...extra });
-}
-
-/**
- * Activities with the job's retry policy; `activityId` names the call in history and events.
- * A call runs again, with a fresh attempt budget and the id `<activityId>~<run>`, when its
- * attempts ran out only because the worker or the server stopped hearing from it: a crash or
- * a restart is not the job's own failure.
- */
-function acts(w: WorkflowJob, activityId: string, maxAttempts = w.maxAttempts): Activities {
-  const options = (run: number): ActivityOptions => ({
-    activityId: run === 1 ? activityId : `${activityId}~${run}`,
-    startToCloseTimeout: w.timeoutMs,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
-    // Wait for the activity to stop, so nothing of it runs after the workflow's final event.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: maxAttempts,
-      initialInterval: Math.max(1, w.backoffMs),
-      backoffCoefficient: 2,
-      nonRetryableErrorTypes: ['NonRetryableError', 'NoProcessor'],
-    },
-  });
-  return new Proxy({} as Activities, {
-    get: (_target, name) => {
-      return async (...args: unknown[]): Promise<unknown> => {
-        for (let run = 1; ; run++) {
-          const activity = proxyActivities<Activities>(options(run))[name as keyof Activities] as (
-            ...a: unknown[]
-          ) => Promise<unknown>;
-          try {
-            return await activity(...args);
-          } catch (err) {
-            if (!lostContact(err) || run > LOST_CONTACT_RERUNS) throw err;
-          }
-        }
-      };
-    },
-  });
-}
-
-/** Times an activity is run again after its attempts ran out on heartbeat timeouts alone. */
-const LOST_CONTACT_RERUNS = 5;
-
-/** True when an activity failed because no heartbeat arrived in time (worker or server gone). */
-const lostContact = (err: unknown): boolean =>
-  err instanceof ActivityFailure &&
-  err.cause instanceof TimeoutFailure &&
-  err.cause.timeoutType === 'HEARTBEAT';
-
-type Cause = { message?: string; name?: string; type?: string | null; cause?: unknown };
-
-/** The innermost cause: its message is what a person wants to read. */
-function root(err: unknown): Cause {
-  let e = (err ?? {}) as Cause;
-  while (e.cause && typeof e.cause === 'object') e = e.cause as Cause;
-  return e;
-}
-
-const rootMessage = (err: unknown): string => root(err).message || String(err);
-
-/** A non-retryable failure with `message`, keeping `err` as its cause. */
-function failWith(err: unknown, message: string): ApplicationFailure {
-  const r = root(err);
-  return ApplicationFailure.create({
-    message,
-    type: r.type || r.name || 'Error',
-    nonRetryable: true,
-    cause: err instanceof Error ? err : undefined,
-  });
-}
-
-/**
- * What fails the workflow: an ApplicationFailure thrown by workflow code as
- * is; anything else (an activity failure, or a plain Error, which would only
- * fail the workflow task, forever) as a failure with its innermost message.
- */
-const asFailure = (err: unknown): ApplicationFailure =>
-  err instanceof ApplicationFailure ? err : failWith(err, rootMessage(err));
+/** Activities with the job's retry policy (see policyActivities). */
+const acts = (w: WorkflowJob, activityId: string, maxAttempts = w.maxAttempts): Activities =>
+  policyActivities<Activities>(w, activityId, maxAttempts);
 
 /**
  * Emits STARTED, runs `body`, then emits exactly one of COMPLETED, FAILED or

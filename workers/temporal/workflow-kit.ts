@@ -1,0 +1,118 @@
+/**
+ * Pieces every workflow jobgate bundles may use, its own and its users': events through the
+ * sink, the job's activity policy, and failures a person can read. Runs in the workflow
+ * sandbox: imports only @temporalio/workflow and pure modules.
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  proxySinks,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { JobEventType } from '../../src/model/enums';
+import { HEARTBEAT_TIMEOUT_MS } from './shared';
+import type { JobgateSinks, JobRef, SinkEvent } from './shared';
+
+const { jobgate } = proxySinks<JobgateSinks>();
+
+/** Sends one event of `job` through the sink (never again on replay). */
+export function emitFor(job: JobRef, type: JobEventType, extra: Partial<SinkEvent> = {}): void {
+  const { jobId, tenant, jobType, queue } = job;
+  jobgate.emit({ tenant, jobId, jobType, queue, type, ...extra });
+}
+
+/** The retry and time limits activities of a job run with. */
+export interface ActivityPolicy {
+  maxAttempts: number;
+  backoffMs: number;
+  /** One attempt's limit, ms. */
+  timeoutMs: number;
+}
+
+/** Extra time Temporal gives an attempt past the job's own timeout, which the worker enforces with a clearer message, ms. */
+export const TIMEOUT_GRACE_MS = 5000;
+
+/** Times an activity is run again after its attempts ran out on heartbeat timeouts alone. */
+const LOST_CONTACT_RERUNS = 5;
+
+/** True when an activity failed because no heartbeat arrived in time (worker or server gone). */
+const lostContact = (err: unknown): boolean =>
+  err instanceof ActivityFailure &&
+  err.cause instanceof TimeoutFailure &&
+  err.cause.timeoutType === 'HEARTBEAT';
+
+/**
+ * Activities with the job's retry policy; `activityId` names the call in history and events.
+ * A call runs again, with a fresh attempt budget and the id `<activityId>~<run>`, when its
+ * attempts ran out only because the worker or the server stopped hearing from it: a crash or
+ * a restart is not the job's own failure.
+ */
+export function policyActivities<A extends object>(
+  policy: ActivityPolicy,
+  activityId?: string,
+  maxAttempts = policy.maxAttempts,
+): A {
+  const options = (run: number): ActivityOptions => ({
+    ...(activityId ? { activityId: run === 1 ? activityId : `${activityId}~${run}` } : {}),
+    startToCloseTimeout: policy.timeoutMs + TIMEOUT_GRACE_MS,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+    // Wait for the activity to stop, so nothing of it runs after the workflow's final event.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: maxAttempts,
+      initialInterval: Math.max(1, policy.backoffMs),
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: ['NonRetryableError', 'NoProcessor', 'InvalidInput'],
+    },
+  });
+  return new Proxy({} as A, {
+    get: (_target, name) => {
+      return async (...args: unknown[]): Promise<unknown> => {
+        for (let run = 1; ; run++) {
+          const activity = (proxyActivities(options(run)) as Record<string, unknown>)[
+            name as string
+          ] as (...a: unknown[]) => Promise<unknown>;
+          try {
+            return await activity(...args);
+          } catch (err) {
+            if (!lostContact(err) || run > LOST_CONTACT_RERUNS) throw err;
+          }
+        }
+      };
+    },
+  });
+}
+
+type Cause = { message?: string; name?: string; type?: string | null; cause?: unknown };
+
+/** The innermost cause: its message is what a person wants to read. */
+function root(err: unknown): Cause {
+  let e = (err ?? {}) as Cause;
+  while (e.cause && typeof e.cause === 'object') e = e.cause as Cause;
+  return e;
+}
+
+/** The innermost cause's message. */
+export const rootMessage = (err: unknown): string => root(err).message || String(err);
+
+/** A non-retryable failure with `message`, keeping `err` as its cause. */
+export function failWith(err: unknown, message: string): ApplicationFailure {
+  const r = root(err);
+  return ApplicationFailure.create({
+    message,
+    type: r.type || r.name || 'Error',
+    nonRetryable: true,
+    cause: err instanceof Error ? err : undefined,
+  });
+}
+
+/**
+ * What fails the workflow: an ApplicationFailure thrown by workflow code as
+ * is; anything else (an activity failure, or a plain Error, which would only
+ * fail the workflow task, forever) as a failure with its innermost message.
+ */
+export const asFailure = (err: unknown): ApplicationFailure =>
+  err instanceof ApplicationFailure ? err : failWith(err, rootMessage(err));
