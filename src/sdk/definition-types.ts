@@ -118,4 +118,6 @@ export interface WorkflowDefinition<I = unknown> {
   readonly __input?: I;
 }
 
+// Any input and output: a list of definitions mixes types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Definition = JobDefinition<any, any> | QueueDefinition | WorkflowDefinition<any>;
