@@ -58,4 +58,6 @@ export interface JobTypeCatalog {
   queues(): string[];
   /** Every queue of any type: each is a Temporal task queue. */
   taskQueues(): string[];
+  /** The type named `name`, reloading once when it is not cached (registered a moment ago). */
+  ensure?(name: string): Promise<JobTypeDefinition | undefined>;
 }

@@ -1,24 +1,29 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BusKeys } from '../../src/bus/bus-keys';
 import type { BusEmitter } from '../../src/bus/event-emitter';
 import type { NewJobEvent } from '../../src/model/job-event';
-import { findJobType } from '../../src/catalog/catalog';
 import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
-import type { ProcessorContext } from '../../src/model/processor';
 import { Backend, JobEventType } from '../../src/model/enums';
 import { bullPrefix, cancelMarkerKey } from '../../src/lanes/bullmq/bullmq-job-data';
 import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
-import { processors } from './processors';
+import type { JobLogger } from '../shared/job-logger';
+import { runAttempt } from '../shared/run-attempt';
+import type { ServedJob } from '../shared/served-job';
 
 export interface BullmqWorkersOptions {
   redisUrl: string;
   prefix: string;
   keys: BusKeys;
-  queues: string[];
-  concurrency: number;
+  /** Queues to work on, each with its limits. */
+  queues: QueueLimits[];
+  /** The job types this process runs, by name. */
+  jobs: ReadonlyMap<string, ServedJob>;
+  logger: JobLogger;
+  /** Largest result kept, bytes of JSON. @defaultValue 1048576 */
+  maxResultBytes?: number;
   /** How long a job's lock lasts without renewal: a dead worker's jobs are stalled after it, ms. */
   lockMs?: number;
   /** How often each worker looks for stalled jobs, ms. */
@@ -29,7 +34,19 @@ export interface BullmqWorkersOptions {
   onFinished?: (jobType: string, outcome: 'completed' | 'failed' | 'cancelled', ms: number) => void;
 }
 
+/** One queue and the limits its workers apply (BullMQ's own concurrency, global concurrency and limiter). */
+export interface QueueLimits {
+  name: string;
+  /** Attempts at once in this process. */
+  concurrency: number;
+  /** Attempts at once across all workers. */
+  globalConcurrency?: number;
+  /** Starts per window across all workers. */
+  rateLimit?: { max: number; durationMs: number };
+}
+
 const CANCELLED = 'jobgate:cancelled';
+const never = new AbortController().signal;
 
 /**
  * The attempt a start is: BullMQ counts starts (`attemptsStarted`, which a
@@ -80,14 +97,14 @@ export class BullmqWorkers {
     this.pending.add(t);
   }
 
+  /** Attempts running now, all queues together (heartbeats report it). */
+  active = 0;
+
   private async process(job: BullJob<BullmqJobData>, signal?: AbortSignal): Promise<unknown> {
-    const def = findJobType(job.name);
-    const processor = processors[job.name];
-    if (!def || !processor)
+    const served = this.o.jobs.get(job.name);
+    if (!served)
       throw new UnrecoverableError(`no processor for job type '${job.name}' in this worker`);
     const attempt = startedAttempt(job);
-    const ac = new AbortController();
-    signal?.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
     if (await this.markers.exists(cancelMarkerKey(this.o.prefix, job.id as string))) {
       throw new UnrecoverableError(CANCELLED);
     }
@@ -102,38 +119,43 @@ export class BullmqWorkers {
       );
     }
     await this.o.emitter.emitOne(this.event(job, JobEventType.STARTED, { attempt }));
-    const ctx: ProcessorContext = {
-      attempt,
-      signal: ac.signal,
-      progress: async (n) => {
-        const progress = Math.max(0, Math.min(100, n));
-        await Promise.all([
-          this.o.emitter.emitOne(this.event(job, JobEventType.PROGRESS, { attempt, progress })),
-          job.updateProgress(progress),
-        ]);
-      },
-      log: async (line) => {
-        await job.log(line);
-      },
-    };
-    const timer = setTimeout(
-      () => ac.abort(new Error(`timed out after ${def.timeoutMs} ms`)),
-      def.timeoutMs,
-    );
+    const base = this.event(job, JobEventType.LOG, { attempt });
+    this.active++;
     try {
-      return await processor(job.data.input as never, ctx);
+      return await runAttempt({
+        def: served.def,
+        check: served.check,
+        input: job.data.input,
+        timeoutMs: served.timeoutMs,
+        maxResultBytes: this.o.maxResultBytes ?? 1_048_576,
+        cancel: signal ?? never,
+        ctx: {
+          jobId: job.id as string,
+          attempt,
+          progress: async (n) => {
+            const progress = Math.max(0, Math.min(100, n));
+            await Promise.all([
+              this.o.emitter.emitOne(this.event(job, JobEventType.PROGRESS, { attempt, progress })),
+              job.updateProgress(progress),
+            ]);
+          },
+          log: (line) => this.o.logger.log(base, line),
+          children: async () => [],
+        },
+      });
     } catch (err) {
-      if (err instanceof JobCancelledError || (ac.signal.aborted && signal?.aborted))
-        throw new UnrecoverableError(CANCELLED);
+      if (err instanceof JobCancelledError) throw new UnrecoverableError(CANCELLED);
       if (err instanceof NonRetryableError) throw new UnrecoverableError(err.message);
       throw err;
     } finally {
-      clearTimeout(timer);
+      this.active--;
+      await this.o.logger.flush(base);
     }
   }
 
   async start(): Promise<void> {
-    for (const name of this.o.queues) {
+    for (const limits of this.o.queues) {
+      const { name } = limits;
       const connection = new Redis(this.o.redisUrl, {
         maxRetriesPerRequest: null,
         connectionName: `jobgate-worker-${name}`,
@@ -145,7 +167,10 @@ export class BullmqWorkers {
         {
           connection,
           prefix: bullPrefix(this.o.prefix),
-          concurrency: this.o.concurrency,
+          concurrency: limits.concurrency,
+          ...(limits.rateLimit
+            ? { limiter: { max: limits.rateLimit.max, duration: limits.rateLimit.durationMs } }
+            : {}),
           lockDuration: this.o.lockMs,
           stalledInterval: this.o.stalledIntervalMs,
           autorun: false,
@@ -200,6 +225,11 @@ export class BullmqWorkers {
       });
       w.on('error', (err) => this.o.log.error({ err, queue: name }, 'BullMQ worker error'));
       this.workers.push(w);
+      if (limits.globalConcurrency) {
+        const queue = new Queue(name, { connection, prefix: bullPrefix(this.o.prefix) });
+        await queue.setGlobalConcurrency(limits.globalConcurrency);
+        await queue.close();
+      }
     }
     // Cancel requests reach every worker process; the one running the job aborts it.
     const sub = new Redis(this.o.redisUrl, {

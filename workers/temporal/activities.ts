@@ -1,17 +1,22 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
-import { NonRetryableError } from '../../src/model/processor';
-import type { Processor, ProcessorContext } from '../../src/model/processor';
+import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
 import { JobEventType } from '../../src/model/enums';
+import type { JobLogger } from '../shared/job-logger';
+import { runAttempt } from '../shared/run-attempt';
+import type { ServedJob } from '../shared/served-job';
 import { temporalEvent } from './shared';
 import type { ActivityArgs } from './shared';
 
 /** What the activities need from the worker process. */
 export interface ActivityDeps {
   emitter: BusEmitter;
-  /** Processors by job type; the same map the BullMQ worker runs. */
-  processors: Readonly<Record<string, Processor<never, unknown>>>;
+  /** The job types this process runs, by name; the same map the BullMQ worker runs. */
+  jobs: ReadonlyMap<string, ServedJob>;
+  logger: JobLogger;
+  /** Largest result kept, bytes of JSON. @defaultValue 1048576 */
+  maxResultBytes?: number;
   log: Logger;
 }
 
@@ -53,6 +58,7 @@ function activityFailure(err: unknown): unknown {
     return signal.reason instanceof CancelledFailure
       ? signal.reason
       : new CancelledFailure('cancelled');
+  if (err instanceof JobCancelledError) return new CancelledFailure(err.message);
   if (err instanceof NonRetryableError)
     return ApplicationFailure.nonRetryable(err.message, 'NonRetryableError');
   return err;
@@ -64,32 +70,45 @@ const asObject = (v: unknown): Record<string, unknown> =>
 /** Builds the activities of the Temporal worker; tests may pass their own processors. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    /** Runs the catalog processor of `job.jobType` once; Temporal's retry policy drives the attempts. */
+    /** Runs one attempt of the job type's `run`; Temporal's retry policy drives the attempts. */
     async runProcessor(a: ActivityArgs & { input: unknown }): Promise<unknown> {
-      const processor = deps.processors[a.job.jobType];
-      if (!processor)
+      const served = deps.jobs.get(a.job.jobType);
+      if (!served)
         throw ApplicationFailure.nonRetryable(
           `no processor for job type '${a.job.jobType}' in this worker`,
           'NoProcessor',
         );
       const ctx = Context.current();
       const { attempt, activityId } = ctx.info;
-      const pctx: ProcessorContext = {
-        attempt,
-        signal: ctx.cancellationSignal,
-        progress: async (n) => {
-          const progress = Math.max(0, Math.min(100, n));
-          ctx.heartbeat({ progress });
-          await deps.emitter.emitOne(
-            temporalEvent(a.job, JobEventType.PROGRESS, { attempt, activityId, progress }),
-          );
-        },
-        log: async (line) => ctx.log.info(line, { jobId: a.job.jobId }),
-      };
+      const base = temporalEvent(a.job, JobEventType.LOG, { attempt, activityId });
       try {
-        return await heartbeating(() => processor(a.input as never, pctx));
+        return await heartbeating(() =>
+          runAttempt({
+            def: served.def,
+            check: served.check,
+            input: a.input,
+            timeoutMs: served.timeoutMs,
+            maxResultBytes: deps.maxResultBytes ?? 1_048_576,
+            cancel: ctx.cancellationSignal,
+            ctx: {
+              jobId: a.job.jobId,
+              attempt,
+              progress: async (n) => {
+                const progress = Math.max(0, Math.min(100, n));
+                ctx.heartbeat({ progress });
+                await deps.emitter.emitOne(
+                  temporalEvent(a.job, JobEventType.PROGRESS, { attempt, activityId, progress }),
+                );
+              },
+              log: (line) => deps.logger.log(base, line),
+              children: async () => [],
+            },
+          }),
+        );
       } catch (err) {
         throw activityFailure(err);
+      } finally {
+        await deps.logger.flush(base);
       }
     },
 

@@ -1,12 +1,12 @@
 import type { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
 import type { NewJobEvent } from '../../src/model/job-event';
 import { JobEventType, JobStatus } from '../../src/model/enums';
-import { temporalEvent } from './shared';
-import type { ActivityArgs } from './shared';
+import { JOB_HEADER, temporalEvent } from './shared';
+import type { ActivityArgs, JobRef } from './shared';
 
 /** The error type Temporal's retry policy matches against `nonRetryableErrorTypes`. */
 const errorType = (err: unknown): string =>
@@ -36,10 +36,13 @@ export function activityEventsInterceptor(
   return (ctx) => ({
     inbound: {
       async execute(input, next) {
-        const job = (input.args[0] as Partial<ActivityArgs> | undefined)?.job;
+        const header = input.headers[JOB_HEADER];
+        const job = header
+          ? defaultPayloadConverter.fromPayload<JobRef>(header)
+          : (input.args[0] as Partial<ActivityArgs> | undefined)?.job;
         if (!job) return next(input);
         const { attempt, activityId, activityType } = ctx.info;
-        const args = input.args[0] as { step?: unknown; index?: unknown };
+        const args = (input.args[0] ?? {}) as { step?: unknown; index?: unknown };
         const meta: Record<string, unknown> = { activityType };
         if (typeof args.step === 'string') meta.step = args.step;
         else if (typeof args.index === 'number') meta.item = args.index;

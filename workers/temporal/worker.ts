@@ -2,15 +2,18 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporal
 import type { InjectedSinks, WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
-import type { Processor } from '../../src/model/processor';
-import { Backend } from '../../src/model/enums';
-import { processors as catalogProcessors } from '../bullmq/processors';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Backend, JobEventType } from '../../src/model/enums';
+import type { QueueLimits } from '../bullmq/bullmq-worker';
+import type { JobLogger } from '../shared/job-logger';
+import type { ServedJob } from '../shared/served-job';
 import { createActivities } from './activities';
 import { activityEventsInterceptor } from './interceptors';
 import { taskQueueName } from './shared';
 import { PinoTemporalLogger } from './temporal-logger';
 import type { JobgateSinks, SinkEvent } from './shared';
-import { temporalQueues } from './task-queues';
 
 export interface TemporalWorkerOptions {
   /** Temporal frontend, host:port. */
@@ -24,10 +27,15 @@ export interface TemporalWorkerOptions {
   log: Logger;
   /** Called with each workflow's final outcome and its run's duration (metrics). */
   onFinished?: (jobType: string, outcome: 'completed' | 'failed' | 'cancelled', ms: number) => void;
-  /** Catalog queues to serve. @defaultValue every queue of the catalog */
-  queues?: string[];
-  /** Processors by job type. @defaultValue the catalog's processors */
-  processors?: Readonly<Record<string, Processor<never, unknown>>>;
+  /** Queues to serve, each a task queue, with the limits its activities run under. */
+  queues: QueueLimits[];
+  /** The job types this process runs, by name (their `run` becomes the runProcessor activity). */
+  jobs: ReadonlyMap<string, ServedJob>;
+  /** Modules of users' workflows, bundled with jobgate's own. @defaultValue none */
+  workflowsPaths?: string[];
+  /** Users' activities, by name. @defaultValue none */
+  activities?: Readonly<Record<string, (...args: never[]) => Promise<unknown>>>;
+  logger: JobLogger;
   /** How long shutdown lets running activities finish before cancelling them, ms. @defaultValue 10000 */
   shutdownGraceMs?: number;
   /**
@@ -43,21 +51,39 @@ const FINAL_OUTCOMES: Partial<Record<string, 'completed' | 'failed' | 'cancelled
   CANCELLED: 'cancelled',
 };
 
-let bundle: Promise<WorkflowBundle> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundle>>();
 
 /**
- * The workflow bundle, built once per process and shared by every worker.
- * Resolves `./workflows` next to this file: the compiled JS under dist/, or
- * the TypeScript source under ts-jest (the SDK's bundler compiles it with swc).
+ * The workflow bundle of jobgate's own workflows and the users' modules, built once per
+ * process for each set of modules. Resolves jobgate's files next to this one: the compiled
+ * JS under dist/, or the TypeScript source under ts-jest (the SDK's bundler compiles it with
+ * swc). Users' `jobgate/workflow` imports resolve to this same copy of jobgate.
  */
-export function workflowBundle(log: Logger): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('./workflows'),
-    logger: new PinoTemporalLogger(log.child({ component: 'temporal-bundler' }, { level: 'warn' })),
-  }).catch((err: unknown) => {
-    bundle = undefined;
-    throw err;
-  });
+export function workflowBundle(log: Logger, workflowsPaths: string[] = []): Promise<WorkflowBundle> {
+  const paths = [require.resolve('./workflows'), ...new Set(workflowsPaths)];
+  const key = paths.join('\n');
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    const entry = join(mkdtempSync(join(tmpdir(), 'jobgate-workflows-')), 'index.js');
+    writeFileSync(entry, paths.map((p) => `export * from ${JSON.stringify(p)};\n`).join(''));
+    bundle = bundleWorkflowCode({
+      workflowsPath: entry,
+      workflowInterceptorModules: [require.resolve('./workflow-interceptors')],
+      webpackConfigHook: (config) => {
+        config.resolve = config.resolve ?? {};
+        config.resolve.alias = {
+          ...(config.resolve.alias as Record<string, string> | undefined),
+          'jobgate/workflow$': require.resolve('../../src/sdk/workflow'),
+        };
+        return config;
+      },
+      logger: new PinoTemporalLogger(log.child({ component: 'temporal-bundler' }, { level: 'warn' })),
+    }).catch((err: unknown) => {
+      bundles.delete(key);
+      throw err;
+    });
+    bundles.set(key, bundle);
+  }
   return bundle;
 }
 
@@ -80,6 +106,7 @@ function installRuntime(log: Logger): void {
 /** Sink events of one workflow go to the bus one after another, in the order the workflow made them. */
 function orderedSink(
   emitter: BusEmitter,
+  logger: JobLogger,
   log: Logger,
   onFinished?: TemporalWorkerOptions['onFinished'],
 ): InjectedSinks<JobgateSinks> {
@@ -91,9 +118,11 @@ function orderedSink(
         fn: (info, e: SinkEvent) => {
           const prev = chains.get(info.workflowId) ?? Promise.resolve();
           const next = prev
-            .then(() =>
-              emitter.emitOne({ ...e, source: Backend.TEMPORAL, workflowId: info.workflowId }),
-            )
+            .then(async () => {
+              const event = { ...e, source: Backend.TEMPORAL, workflowId: info.workflowId };
+              if (e.type === JobEventType.LOG) await logger.log(event, e.message ?? '');
+              else await emitter.emitOne(event);
+            })
             .then(
               () => undefined,
               (err: unknown) =>
@@ -123,24 +152,30 @@ export async function startTemporalWorker(
   o: TemporalWorkerOptions,
 ): Promise<{ close(): Promise<void> }> {
   installRuntime(o.log);
-  const code = await workflowBundle(o.log);
+  const code = await workflowBundle(o.log, o.workflowsPaths);
   const connection = await NativeConnection.connect({ address: o.address });
-  const activities = createActivities({
-    emitter: o.emitter,
-    processors: o.processors ?? catalogProcessors,
-    log: o.log,
-  });
+  const activities = {
+    ...o.activities,
+    ...createActivities({ emitter: o.emitter, jobs: o.jobs, logger: o.logger, log: o.log }),
+  };
   const workers: Worker[] = [];
   try {
-    for (const queue of o.queues ?? temporalQueues()) {
+    for (const limits of o.queues) {
       workers.push(
         await Worker.create({
           connection,
           namespace: o.namespace,
-          taskQueue: taskQueueName(o.prefix, queue),
+          taskQueue: taskQueueName(o.prefix, limits.name),
+          maxConcurrentActivityTaskExecutions: limits.concurrency,
+          ...(limits.rateLimit
+            ? {
+                maxTaskQueueActivitiesPerSecond:
+                  limits.rateLimit.max / (limits.rateLimit.durationMs / 1000),
+              }
+            : {}),
           workflowBundle: code,
           activities,
-          sinks: orderedSink(o.emitter, o.log, o.onFinished),
+          sinks: orderedSink(o.emitter, o.logger, o.log, o.onFinished),
           interceptors: { activity: [activityEventsInterceptor(o.emitter, o.log)] },
           shutdownGraceTime: o.shutdownGraceMs ?? 10_000,
           stickyQueueScheduleToStartTimeout: o.stickyTimeoutMs ?? 3000,

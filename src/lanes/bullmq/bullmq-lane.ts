@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { BusKeys } from '../../bus/bus-keys';
 import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
-import { findJobType } from '../../catalog/catalog';
+import type { JobTypeCatalog } from '../../model/job-type';
+import type { Lane } from '../lane';
 import { conflict } from '../../model/app-error';
 import { Backend, JobEventType, JobStatus } from '../../model/enums';
 import type { JobRecord } from '../../model/job-record';
@@ -29,7 +30,9 @@ const eventOf = (
 });
 
 /** The fast lane: enqueue and control BullMQ jobs. Knows nothing of GraphQL. */
-export class BullmqLane {
+export class BullmqLane implements Lane {
+  readonly backend = Backend.BULLMQ;
+
   private readonly queues = new Map<string, Queue<BullmqJobData>>();
 
   constructor(
@@ -37,6 +40,8 @@ export class BullmqLane {
     private readonly prefix: string,
     private readonly keys: BusKeys,
     private readonly emitter: BusEmitter,
+    /** Registered job types: their queues and backoff. */
+    private readonly catalog: JobTypeCatalog,
   ) {}
 
   queue(name: string): Queue<BullmqJobData> {
@@ -52,7 +57,7 @@ export class BullmqLane {
   }
 
   private options(job: JobRecord): JobsOptions {
-    const def = findJobType(job.type);
+    const def = this.catalog.find(job.type);
     return {
       jobId: job.id,
       priority: bullmqPriority[job.priority],
@@ -168,7 +173,12 @@ export class BullmqLane {
     return !!(await this.queue(job.queue).getJob(job.id));
   }
 
-  async stats(name: string): Promise<QueueCounts> {
+  /** Counts of every BullMQ queue a registered type uses. */
+  async stats(): Promise<QueueCounts[]> {
+    return Promise.all(this.catalog.queues().map((q) => this.queueStats(q)));
+  }
+
+  async queueStats(name: string): Promise<QueueCounts> {
     const q = this.queue(name);
     const [c, paused] = await Promise.all([
       q.getJobCounts(

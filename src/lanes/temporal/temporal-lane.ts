@@ -8,20 +8,21 @@ import type {
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
-import { findJobType } from '../../catalog/catalog';
 import { badInput, conflict, notFound, unavailable } from '../../model/app-error';
-import { JobEventType, JobStatus } from '../../model/enums';
+import { Backend, JobEventType, JobStatus } from '../../model/enums';
+import type { JobTypeCatalog } from '../../model/job-type';
 import type { JobRecord } from '../../model/job-record';
 import {
   cancelReasonSignal,
+  JOB_MEMO,
   JOB_TYPE_ATTRIBUTE,
   PROCESSOR_WORKFLOW,
   taskQueueName,
   temporalEvent,
   TENANT_ATTRIBUTE,
 } from '../../../workers/temporal/shared';
-import type { JobRef, WorkflowJob } from '../../../workers/temporal/shared';
-import { temporalQueues } from '../../../workers/temporal/task-queues';
+import type { JobMemo, JobRef, WorkflowJob } from '../../../workers/temporal/shared';
+import { temporalPriority } from './temporal-priority';
 import type { DurableLane } from './durable-lane';
 import { ensureSearchAttributes } from './search-attributes';
 import { isNotFound, translateTemporalError } from './temporal-errors';
@@ -40,6 +41,8 @@ export interface TemporalLaneOptions {
   prefix: string;
   /** Where QUEUED (and a terminated job's CANCELLED) go. */
   emitter: BusEmitter;
+  /** Registered job types: their policies and workflow names. */
+  catalog: JobTypeCatalog;
   log: Logger;
   /** How long `connect` waits for the frontend, ms. @defaultValue 10000 */
   connectTimeoutMs?: number;
@@ -77,6 +80,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The durable lane: starts and controls Temporal workflows. Knows nothing of GraphQL. */
 export class TemporalLane implements DurableLane {
+  readonly backend = Backend.TEMPORAL;
+
   /** Describe calls in flight by job id: concurrent callers share one RPC. */
   private readonly describing = new Map<string, Promise<WorkflowExecutionDescription | null>>();
 
@@ -115,19 +120,25 @@ export class TemporalLane implements DurableLane {
   }
 
   private startOptions(job: JobRecord, delayMs: number): WorkflowStartOptions {
-    const def = findJobType(job.type);
+    const def = this.o.catalog.find(job.type);
     if (!def) throw badInput(`unknown job type '${job.type}'`, 'type');
-    const arg: WorkflowJob = {
-      job: refOf(job),
-      input: job.input,
+    const memo: JobMemo = {
+      tenant: job.tenant,
+      jobType: job.type,
+      queue: job.queue,
       maxAttempts: job.maxAttempts,
       backoffMs: def.backoffMs,
       timeoutMs: def.timeoutMs,
     };
+    const arg: WorkflowJob = { job: refOf(job), input: job.input, ...memo };
     return {
       workflowId: job.id,
       taskQueue: taskQueueName(this.o.prefix, job.queue),
-      args: [arg],
+      // A user's workflow is called with its input alone; the job travels in the memo.
+      args: def.workflowName ? [job.input] : [arg],
+      memo: { [JOB_MEMO]: memo },
+      priority: { priorityKey: temporalPriority[job.priority] },
+      ...(def.workflowName ? { workflowExecutionTimeout: def.timeoutMs } : {}),
       typedSearchAttributes: [
         { key: TENANT_ATTRIBUTE, value: job.tenant },
         { key: JOB_TYPE_ATTRIBUTE, value: job.type },
@@ -142,10 +153,10 @@ export class TemporalLane implements DurableLane {
   }
 
   private workflowType(job: JobRecord): string {
-    return findJobType(job.type)?.workflowOnly ? job.type : PROCESSOR_WORKFLOW;
+    return this.o.catalog.find(job.type)?.workflowName ?? PROCESSOR_WORKFLOW;
   }
 
-  async start(jobs: JobRecord[]): Promise<JobEvent[]> {
+  async enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
     if (jobs.length === 0) return [];
     const options = jobs.map((j) => this.startOptions(j, j.delayMs ?? 0));
     // QUEUED goes on the bus first, so it is always before the workflow's STARTED.
@@ -313,7 +324,7 @@ export class TemporalLane implements DurableLane {
   async stats(): Promise<QueueCounts[]> {
     try {
       return await Promise.all(
-        temporalQueues().map((q) =>
+        this.o.catalog.taskQueues().map((q) =>
           taskQueueCounts(this.client, q, taskQueueName(this.o.prefix, q)),
         ),
       );

@@ -1,0 +1,123 @@
+import { requireRole, tenantScope } from '../auth/principal';
+import type { Principal } from '../auth/principal';
+import { validateSignalPayload } from '../catalog/input-validator';
+import { AppError, badInput, conflict } from '../model/app-error';
+import { ErrorCode } from '../model/error-code';
+import { Backend, FINAL_STATUSES, JobStatus, Role } from '../model/enums';
+import type { JobRecord } from '../model/job-record';
+import type { JobTypeCatalog } from '../model/job-type';
+import type { JobStore } from '../store/job-store';
+import type { LaneSet } from './lanes-access';
+import type { JobFilterInput, ReadService } from './read-service';
+
+/** Cancels, terminates, retries, signals and queries jobs on their lanes. Knows no GraphQL. */
+export class ControlService {
+  constructor(
+    private readonly store: JobStore,
+    private readonly reads: ReadService,
+    private readonly lanes: LaneSet,
+    private readonly catalog: JobTypeCatalog,
+  ) {}
+
+  async cancel(p: Principal, id: string, reason?: string | null): Promise<JobRecord> {
+    requireRole(p, Role.OPERATOR, 'cancelling jobs');
+    const job = await this.reads.require(p, id);
+    if (FINAL_STATUSES.has(job.status))
+      throw conflict(`job ${id} is already ${job.status}; nothing to cancel`);
+    const why = reason ?? `cancelled by ${p.keyId ?? 'admin key'}`;
+    const status = await this.lanes.of(job.backend).cancel(job, why);
+    return { ...job, status };
+  }
+
+  async terminate(p: Principal, id: string, reason?: string | null): Promise<JobRecord> {
+    requireRole(p, Role.OPERATOR, 'terminating jobs');
+    const job = await this.reads.require(p, id);
+    if (job.backend !== Backend.TEMPORAL)
+      throw badInput(
+        `job ${id} runs on BULLMQ; terminateJob is for TEMPORAL jobs, use cancelJob`,
+        'id',
+      );
+    if (FINAL_STATUSES.has(job.status))
+      throw conflict(`job ${id} is already ${job.status}; nothing to terminate`);
+    const status = await this.lanes.durable().terminate(job, reason ?? 'terminated');
+    return { ...job, status };
+  }
+
+  async retry(p: Principal, id: string): Promise<JobRecord> {
+    requireRole(p, Role.OPERATOR, 'retrying jobs');
+    const job = await this.reads.require(p, id);
+    if (job.status !== JobStatus.FAILED && job.status !== JobStatus.CANCELLED) {
+      throw conflict(`job ${id} is ${job.status}; only FAILED or CANCELLED jobs can be retried`);
+    }
+    await this.lanes.of(job.backend).retry(job);
+    return {
+      ...job,
+      status: JobStatus.QUEUED,
+      attempts: 0,
+      error: null,
+      result: null,
+      progress: 0,
+      finishedAt: null,
+      startedAt: null,
+    };
+  }
+
+  /** Retries every FAILED job matching the filter (at most 10,000 per call). */
+  async retryMany(p: Principal, filter: JobFilterInput): Promise<number> {
+    requireRole(p, Role.OPERATOR, 'retrying jobs');
+    if (filter.statuses?.some((s) => s !== JobStatus.FAILED)) {
+      throw badInput(
+        'filter.statuses: retryJobs retries FAILED jobs only; leave statuses out or use [FAILED]',
+        'filter.statuses',
+      );
+    }
+    const jobs = await this.store.ids(
+      { ...filter, statuses: [JobStatus.FAILED], tenant: tenantScope(p) },
+      10_000,
+    );
+    let n = 0;
+    for (const job of jobs) {
+      try {
+        await this.lanes.of(job.backend).retry(job);
+        n++;
+      } catch (err) {
+        // A job retried meanwhile by someone else is not an error of the batch.
+        if (!(err instanceof AppError && err.code === ErrorCode.CONFLICT)) throw err;
+      }
+    }
+    return n;
+  }
+
+  async signal(p: Principal, id: string, name: string, payload: unknown): Promise<JobRecord> {
+    requireRole(p, Role.OPERATOR, 'signalling jobs');
+    const job = await this.reads.require(p, id);
+    if (job.backend !== Backend.TEMPORAL)
+      throw badInput(`job ${id} runs on BULLMQ; only TEMPORAL jobs take signals`, 'id');
+    const type = this.catalog.find(job.type);
+    if (!type?.signals.includes(name)) {
+      throw badInput(
+        `signal: '${name}' is not a signal of job type '${job.type}'; it accepts: ${type?.signals.join(', ') || 'none'}`,
+        'signal',
+      );
+    }
+    validateSignalPayload(type, name, payload);
+    if (FINAL_STATUSES.has(job.status))
+      throw conflict(`job ${id} is already ${job.status}; it takes no more signals`);
+    await this.lanes.durable().signal(job, name, payload);
+    return job;
+  }
+
+  async query(p: Principal, id: string, name: string, args: unknown): Promise<unknown> {
+    const job = await this.reads.require(p, id);
+    if (job.backend !== Backend.TEMPORAL)
+      throw badInput(`job ${id} runs on BULLMQ; workflowQuery is for TEMPORAL jobs`, 'jobId');
+    const type = this.catalog.find(job.type);
+    if (type && type.queries.length && !type.queries.includes(name)) {
+      throw badInput(
+        `name: '${name}' is not a query of job type '${job.type}'; it answers: ${type.queries.join(', ')}`,
+        'name',
+      );
+    }
+    return this.lanes.durable().query(job, name, args);
+  }
+}

@@ -1,0 +1,88 @@
+import { tenantScope } from '../auth/principal';
+import type { Principal } from '../auth/principal';
+import { badInput, notFound } from '../model/app-error';
+import { Backend } from '../model/enums';
+import type { EventQuery } from '../model/event-query';
+import type { JobEvent } from '../model/job-event';
+import { decodeJobCursor, encodeJobCursor } from '../model/job-cursor';
+import type { JobQuery } from '../model/job-query';
+import type { JobRecord } from '../model/job-record';
+import { assertEventCursor } from '../model/stream-id';
+import type { WorkflowInfo } from '../model/workflow-info';
+import type { EventStore } from '../store/event-store';
+import type { JobStore } from '../store/job-store';
+import type { LaneSet } from './lanes-access';
+
+export interface JobPage {
+  edges: { cursor: string; node: JobRecord }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** The filter as run, for `totalCount`. */
+  query: JobQuery;
+}
+
+/** Filters as the API takes them. */
+export type JobFilterInput = Omit<JobQuery, 'tenant'>;
+
+/** Finds jobs and events within the caller's tenant. Knows no GraphQL. */
+export class ReadService {
+  constructor(
+    private readonly jobs: JobStore,
+    private readonly events: EventStore,
+    private readonly lanes: LaneSet,
+  ) {}
+
+  async get(p: Principal, id: string): Promise<JobRecord | null> {
+    return (await this.jobs.findById(id, tenantScope(p))) ?? null;
+  }
+
+  /** Like get, but NOT_FOUND when absent or another tenant's. */
+  async require(p: Principal, id: string): Promise<JobRecord> {
+    const job = await this.get(p, id);
+    if (!job) throw notFound('job', id);
+    return job;
+  }
+
+  async list(
+    p: Principal,
+    filter: JobFilterInput = {},
+    first = 50,
+    after?: string | null,
+  ): Promise<JobPage> {
+    if (!Number.isInteger(first) || first < 1 || first > 500)
+      throw badInput(`first must be between 1 and 500 (got ${first})`, 'first');
+    const query: JobQuery = { ...filter, tenant: tenantScope(p) };
+    const { rows, hasNext } = await this.jobs.page(
+      query,
+      first,
+      after ? decodeJobCursor(after) : undefined,
+    );
+    const edges = rows.map((node) => ({ cursor: encodeJobCursor(node), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: hasNext, endCursor: edges.at(-1)?.cursor ?? null },
+      query,
+    };
+  }
+
+  count(query: JobQuery): Promise<number> {
+    return this.jobs.count(query);
+  }
+
+  async listEvents(
+    p: Principal,
+    filter: Omit<EventQuery, 'tenant'> = {},
+    first = 100,
+    after?: string | null,
+  ): Promise<JobEvent[]> {
+    if (!Number.isInteger(first) || first < 1 || first > 1000)
+      throw badInput(`first must be between 1 and 1000 (got ${first})`, 'first');
+    assertEventCursor(after);
+    return this.events.list({ ...filter, tenant: tenantScope(p) }, first, after ?? undefined);
+  }
+
+  async describe(jobs: readonly JobRecord[]): Promise<Map<string, WorkflowInfo | null>> {
+    const durable = jobs.filter((j) => j.backend === Backend.TEMPORAL);
+    if (!durable.length || !this.lanes.temporal) return new Map();
+    return this.lanes.temporal.describe(durable);
+  }
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { requireRole } from '../auth/principal';
+import type { Principal } from '../auth/principal';
+import { validateInput } from '../catalog/input-validator';
+import { AppError, badInput, unavailable } from '../model/app-error';
+import { Backend, JobStatus, Priority, Role } from '../model/enums';
+import type { JobRecord } from '../model/job-record';
+import type { JobTypeCatalog, JobTypeDefinition } from '../model/job-type';
+import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../model/submission';
+import type { Submission, SubmissionLimits } from '../model/submission';
+import { route } from '../router';
+import type { JobStore } from '../store/job-store';
+import type { LaneSet } from './lanes-access';
+
+/** Checks, routes and stores submissions, and hands them to their lanes. Knows no GraphQL. */
+export class SubmissionService {
+  constructor(
+    private readonly jobs: JobStore,
+    private readonly lanes: LaneSet,
+    private readonly catalog: JobTypeCatalog,
+    private readonly limits: SubmissionLimits,
+    /** Called with the jobs a submission created (metrics). */
+    private readonly hooks: { onSubmitted?: (jobs: JobRecord[]) => void } = {},
+  ) {}
+
+  /** Checks and routes one submission into a new row (not yet stored). */
+  private async prepare(p: Principal, s: Submission, field: string): Promise<JobRecord> {
+    const type = this.catalog.find(s.type) ?? (await this.catalog.ensure?.(s.type));
+    if (!type) {
+      throw badInput(
+        `${field}.type: unknown job type '${s.type}'; known types: ${
+          this.catalog
+            .all()
+            .map((t) => t.name)
+            .join(', ') || 'none (no worker has registered any yet)'
+        }`,
+        `${field}.type`,
+      );
+    }
+    if (s.delayMs != null && (s.delayMs < 0 || s.delayMs > MAX_DELAY_MS)) {
+      throw badInput(
+        `${field}.delayMs must be between 0 and ${MAX_DELAY_MS} (got ${s.delayMs})`,
+        `${field}.delayMs`,
+      );
+    }
+    if (s.maxAttempts != null && (s.maxAttempts < 1 || s.maxAttempts > MAX_ATTEMPTS)) {
+      throw badInput(
+        `${field}.maxAttempts must be between 1 and ${MAX_ATTEMPTS} (got ${s.maxAttempts})`,
+        `${field}.maxAttempts`,
+      );
+    }
+    for (const k of ['estimatedDurationSeconds', 'stepCount'] as const) {
+      const v = s[k];
+      if (v != null && v < 0)
+        throw badInput(`${field}.${k} must not be negative (got ${v})`, `${field}.${k}`);
+    }
+    if (
+      s.idempotencyKey != null &&
+      (s.idempotencyKey.length < 1 || s.idempotencyKey.length > 200)
+    ) {
+      throw badInput(
+        `${field}.idempotencyKey must be 1 to 200 characters`,
+        `${field}.idempotencyKey`,
+      );
+    }
+    const input = this.normalizeInput(type, s.input, field);
+    const decision = route(type, s);
+    if (decision.backend === Backend.BULLMQ && type.workflowOnly) {
+      throw badInput(
+        `${field}.backend: job type '${type.name}' is a workflow and runs on TEMPORAL only`,
+        `${field}.backend`,
+      );
+    }
+    this.lanes.of(decision.backend);
+    return {
+      id: randomUUID(),
+      tenant: p.tenant,
+      type: type.name,
+      backend: decision.backend,
+      routingReason: decision.reason,
+      queue: type.queue,
+      status: (s.delayMs ?? 0) > 0 ? JobStatus.DELAYED : JobStatus.QUEUED,
+      priority: s.priority ?? Priority.NORMAL,
+      progress: 0,
+      attempts: 0,
+      maxAttempts: s.maxAttempts ?? type.maxAttempts,
+      input,
+      result: null,
+      error: null,
+      idempotencyKey: s.idempotencyKey ?? null,
+      delayMs: s.delayMs ?? null,
+      createdAt: new Date(),
+      startedAt: null,
+      finishedAt: null,
+      lastEventId: null,
+    };
+  }
+
+  private normalizeInput(type: JobTypeDefinition, raw: unknown, field: string): unknown {
+    const input =
+      raw === undefined || raw === null ? (type.inputSchema.type === 'object' ? {} : null) : raw;
+    const size = Buffer.byteLength(JSON.stringify(input) ?? 'null');
+    if (size > this.limits.maxInputBytes) {
+      throw badInput(
+        `${field}.input is ${size} bytes of JSON; the limit is ${this.limits.maxInputBytes}`,
+        `${field}.input`,
+      );
+    }
+    validateInput(type, input, `${field}.input`);
+    return input;
+  }
+
+  async submit(p: Principal, s: Submission): Promise<JobRecord> {
+    return (await this.submitMany(p, [s], 'input'))[0];
+  }
+
+  /**
+   * Submits a batch: all are checked before any is stored; a key already used
+   * in the tenant returns the existing job. If a backend refuses, the batch's
+   * new rows are removed and BACKEND_UNAVAILABLE is raised.
+   */
+  async submitMany(p: Principal, subs: Submission[], field = 'inputs'): Promise<JobRecord[]> {
+    requireRole(p, Role.OPERATOR, 'submitting jobs');
+    if (subs.length > this.limits.maxBatchSize) {
+      throw badInput(
+        `${field}: ${subs.length} jobs in one batch; the limit is ${this.limits.maxBatchSize}`,
+        field,
+      );
+    }
+    const prepared = await Promise.all(
+      subs.map((s, i) =>
+        this.prepare(p, s, subs.length === 1 && field === 'input' ? field : `${field}[${i}]`),
+      ),
+    );
+    const keys = [
+      ...new Set(prepared.map((j) => j.idempotencyKey).filter((k): k is string => !!k)),
+    ];
+    const existing = new Map(
+      (await this.jobs.findByIdempotencyKeys(p.tenant, keys)).map((j) => [j.idempotencyKey, j]),
+    );
+    // The first of several new submissions sharing a key wins; the rest return it.
+    const fresh: JobRecord[] = [];
+    const byKey = new Map<string, JobRecord>(existing as Map<string, JobRecord>);
+    const result = prepared.map((j) => {
+      if (j.idempotencyKey) {
+        const hit = byKey.get(j.idempotencyKey);
+        if (hit) return hit;
+        byKey.set(j.idempotencyKey, j);
+      }
+      fresh.push(j);
+      return j;
+    });
+    if (fresh.length === 0) return result;
+    const inserted = await this.jobs.insert(fresh);
+    const lost = fresh.filter((j) => !inserted.has(j.id));
+    if (lost.length) {
+      // Another request took the same key between our read and insert.
+      const winners = new Map(
+        (
+          await this.jobs.findByIdempotencyKeys(
+            p.tenant,
+            lost.map((j) => j.idempotencyKey as string),
+          )
+        ).map((j) => [j.idempotencyKey, j]),
+      );
+      for (let i = 0; i < result.length; i++) {
+        if (!inserted.has(result[i].id) && result[i].idempotencyKey)
+          result[i] = winners.get(result[i].idempotencyKey) ?? result[i];
+      }
+    }
+    const toRun = fresh.filter((j) => inserted.has(j.id));
+    const durable = toRun.filter((j) => j.backend === Backend.TEMPORAL);
+    const fast = toRun.filter((j) => j.backend === Backend.BULLMQ);
+    try {
+      if (durable.length) await this.lanes.durable().enqueue(durable);
+    } catch (err) {
+      await this.jobs.deleteMany(toRun.map((j) => j.id));
+      throw err instanceof AppError
+        ? err
+        : unavailable(`Temporal refused the submission: ${(err as Error).message}`);
+    }
+    try {
+      if (fast.length) await this.lanes.bullmq.enqueue(fast);
+    } catch (err) {
+      await this.jobs.deleteMany(fast.map((j) => j.id));
+      throw unavailable(`Redis refused the submission: ${(err as Error).message}`);
+    }
+    this.hooks.onSubmitted?.(toRun);
+    return result;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Backend, JobStatus } from '../model/enums';
+import type { JobEvent } from '../model/job-event';
+import type { JobRecord } from '../model/job-record';
+import type { QueueCounts } from '../model/queue-counts';
+
+/** What the job services ask of an engine; BULLMQ and TEMPORAL each implement it. */
+export interface Lane {
+  readonly backend: Backend;
+  /** Hands new jobs to the engine; their QUEUED events go on the bus first. */
+  enqueue(jobs: JobRecord[]): Promise<JobEvent[]>;
+  /** Graceful cancellation; resolves to the status the job is in after asking. */
+  cancel(job: JobRecord, reason: string): Promise<JobStatus>;
+  /** A new run of a FAILED or CANCELLED job under the same id. */
+  retry(job: JobRecord): Promise<JobEvent>;
+  /** Counts of the lane's queues. */
+  stats(): Promise<QueueCounts[]>;
+  close(): Promise<void>;
+}
+
+/** Every lane by backend; null where this process has none configured. */
+export type Lanes = Record<Backend, Lane | null>;
