@@ -4,6 +4,7 @@ import { ControlResolver } from './control.resolver';
 import { EventResolver } from './event.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
+import { JobLogsResolver, RegistryResolver } from './registry.resolver';
 
 export const resolvers = [
   JobResolver,
@@ -13,4 +14,6 @@ export const resolvers = [
   QueueResolver,
   AuthResolver,
   AuditResolver,
+  RegistryResolver,
+  JobLogsResolver,
 ] as const;
