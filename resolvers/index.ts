@@ -4,7 +4,7 @@ import { ControlResolver } from './control.resolver';
 import { EventResolver } from './event.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
-import { JobLogsResolver, RegistryResolver } from './registry.resolver';
+import { JobLogsResolver, JobTypeInfoResolver, RegistryResolver } from './registry.resolver';
 
 export const resolvers = [
   JobResolver,
@@ -16,4 +16,5 @@ export const resolvers = [
   AuditResolver,
   RegistryResolver,
   JobLogsResolver,
+  JobTypeInfoResolver,
 ] as const;

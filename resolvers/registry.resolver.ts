@@ -71,3 +71,14 @@ export class JobLogsResolver {
     return loader.load(`${job.id}|${first ?? 100}|${after ?? ''}`);
   }
 }
+
+/** GraphQL's Int is 32-bit: a longer timeout (over 24.8 days) is shown as the largest Int. */
+const INT_MAX = 2 ** 31 - 1;
+
+@Resolver(() => JobTypeInfoType)
+export class JobTypeInfoResolver {
+  @FieldResolver(() => Int, { description: "One attempt's limit, ms." })
+  timeoutMs(@Root() t: JobTypeInfo): number {
+    return Math.min(t.timeoutMs, INT_MAX);
+  }
+}

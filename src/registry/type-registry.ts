@@ -186,6 +186,8 @@ export class TypeRegistry implements JobTypeCatalog {
     }
     const changed = await this.store.register(types);
     if (changed.length) await this.changed(changed);
+    // Another process may have stored them first: its message may not have arrived yet.
+    else if (types.some((t) => this.types.get(t.name)?.version !== t.version)) await this.refresh();
   }
 
   /** Removes a type; false when it was not registered. */
