@@ -4,6 +4,7 @@ import { ControlResolver } from './control.resolver';
 import { EventResolver } from './event.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
+import { JobLogsResolver, JobTypeInfoResolver, RegistryResolver } from './registry.resolver';
 
 export const resolvers = [
   JobResolver,
@@ -13,4 +14,7 @@ export const resolvers = [
   QueueResolver,
   AuthResolver,
   AuditResolver,
+  RegistryResolver,
+  JobLogsResolver,
+  JobTypeInfoResolver,
 ] as const;

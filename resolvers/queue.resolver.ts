@@ -1,8 +1,6 @@
 import { auditMutations } from '../src/server/audit-middleware';
 import { Arg, Ctx, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
-import type { JobTypeDefinition } from '../src/model/job-type';
 import type { GraphContext } from '../src/server/context';
-import { JobTypeInfoType } from '../schema/job-type-info.type';
 import { QueueStatsType } from '../schema/queue-stats.type';
 import type { QueueCounts } from '../src/model/queue-counts';
 
@@ -10,11 +8,6 @@ import type { QueueCounts } from '../src/model/queue-counts';
 @Resolver()
 @UseMiddleware(auditMutations)
 export class QueueResolver {
-  @Query(() => [JobTypeInfoType])
-  jobTypes(@Ctx() ctx: GraphContext): JobTypeDefinition[] {
-    return ctx.services.jobs.jobTypes();
-  }
-
   @Query(() => [QueueStatsType])
   queues(@Ctx() ctx: GraphContext): Promise<QueueCounts[]> {
     return ctx.services.jobs.queues();

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Backend } from './enums';
-import { JSONScalar } from './scalars';
+import { DateTimeScalar, JSONScalar } from './scalars';
 
 @ObjectType('JobTypeInfo', {
   description: 'A registered job type: what submitJob accepts in `type`.',
@@ -22,9 +22,20 @@ export class JobTypeInfoType {
   @Field(() => [String], { description: 'Signals a TEMPORAL job of this type accepts.' })
   signals: string[];
   @Field(() => [String], {
-    description: 'Queries a TEMPORAL job of this type answers (workflowQuery).',
+    description: 'Temporal query names a TEMPORAL job of this type answers.',
   })
   queries: string[];
   @Field(() => Boolean, { description: 'True for workflow types, which run on TEMPORAL only.' })
   workflowOnly: boolean;
+  @Field(() => String, {
+    description:
+      'Hash of the registered definition; changes when a worker registers a different one.',
+  })
+  version: string;
+  @Field(() => Int, { description: 'Live workers serving this type now (any version).' })
+  workers: number;
+  @Field(() => Int, { description: "One attempt's limit, ms." })
+  timeoutMs: number;
+  @Field(() => DateTimeScalar, { description: 'When the current definition was registered.' })
+  registeredAt: Date;
 }

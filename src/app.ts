@@ -11,9 +11,12 @@ import { busKeys } from './bus/bus-keys';
 import { BusEmitter } from './bus/event-emitter';
 import { EventFeed } from './projection/event-feed';
 import { EventHub } from './bus/event-hub';
-import { catalogQueues } from './catalog/catalog';
+import { catalog, catalogQueues } from './catalog/catalog';
 import type { Config } from './config';
 import { JobService } from './jobs/job-service';
+import { RegistryService } from './jobs/registry-service';
+import { TypeRegistry } from './registry/type-registry';
+import { WorkerPresence } from './registry/worker-presence';
 import { BullmqLane } from './lanes/bullmq/bullmq-lane';
 import type { DurableLane } from './lanes/temporal/durable-lane';
 import { AuditStore } from './store/audit-store';
@@ -59,7 +62,16 @@ export interface App {
   ds: DataSource;
   redis: Redis;
   queries: QueryCounter;
-  services: { jobs: JobService; keys: KeyStore; feed: EventFeed | null };
+  services: {
+    jobs: JobService;
+    keys: KeyStore;
+    feed: EventFeed | null;
+    registry: RegistryService;
+  };
+  /** The registered job types, cached. */
+  registry: TypeRegistry;
+  /** Worker heartbeats. */
+  presence: WorkerPresence;
   aggregator: Aggregator | null;
   gateway: Gateway | null;
   metrics: Metrics;
@@ -103,6 +115,31 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     closers.push(() => ds.destroy());
     const jobStore = new JobStore(ds);
     const eventStore = new EventStore(ds);
+    const registry = await TypeRegistry.open({
+      ds,
+      redis,
+      redisUrl: config.REDIS_URL,
+      prefix: config.JOBGATE_PREFIX,
+      log: log.child({ part: 'registry' }),
+      safetyRefreshMs: config.REGISTRY_REFRESH_MS,
+    });
+    closers.push(() => registry.close());
+    // Until workers register their own types, the built-in catalog is registered here.
+    await registry.register(
+      Object.values(catalog).map(({ registeredAt: _registeredAt, ...t }) => t),
+    );
+    const presence = new WorkerPresence({
+      redis,
+      prefix: config.JOBGATE_PREFIX,
+      log: log.child({ part: 'presence' }),
+      lostAfterMs: config.WORKER_LOST_AFTER_MS,
+    });
+    const registryService = new RegistryService({
+      catalog: registry,
+      presence,
+      jobs: jobStore,
+      events: eventStore,
+    });
     const emitter = new BusEmitter(redis, keys, config.EVENT_STREAM_MAXLEN);
     const bullmq = new BullmqLane(redis, config.JOBGATE_PREFIX, keys, emitter);
     closers.push(() => bullmq.close());
@@ -193,7 +230,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       closers.push(() => audit.close());
       gateway = new Gateway({
         schema: buildJobgateSchema(),
-        services: { jobs, keys: keyStore, feed, audit },
+        services: { jobs, keys: keyStore, feed, audit, registry: registryService },
         events: eventStore,
         rules: limitRules(config),
         introspection: config.GRAPHQL_INTROSPECTION ?? true,
@@ -248,7 +285,9 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ds,
       redis,
       queries,
-      services: { jobs, keys: keyStore, feed },
+      services: { jobs, keys: keyStore, feed, registry: registryService },
+      registry,
+      presence,
       aggregator,
       gateway,
       metrics,

@@ -100,6 +100,22 @@ export const configSchema = z.object({
     .min(500)
     .default(30_000)
     .describe('How often each BullMQ worker looks for stalled jobs, ms'),
+  /** A worker with no heartbeat for this long is listed LOST. */
+  WORKER_LOST_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .default(15_000)
+    .describe('A worker with no heartbeat for this long is LOST, ms'),
+  /** How often each process reloads the job type registry whatever the bus said. */
+  REGISTRY_REFRESH_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30_000)
+    .describe(
+      'How often the job type cache is reloaded from Postgres in case a change message was missed, ms (0: never)',
+    ),
   /** Largest accepted `submitJobs` batch. */
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).default(1000).describe('Largest submitJobs batch'),
   /** Largest JSON `input` of one job, in bytes. */

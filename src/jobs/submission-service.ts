@@ -25,7 +25,7 @@ export class SubmissionService {
 
   /** Checks and routes one submission into a new row (not yet stored). */
   private async prepare(p: Principal, s: Submission, field: string): Promise<JobRecord> {
-    const type = this.catalog.find(s.type) ?? (await this.catalog.ensure?.(s.type));
+    const type = this.catalog.find(s.type) ?? (await this.catalog.ensure(s.type));
     if (!type) {
       throw badInput(
         `${field}.type: unknown job type '${s.type}'; known types: ${

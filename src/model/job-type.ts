@@ -58,6 +58,8 @@ export interface JobTypeCatalog {
   queues(): string[];
   /** Every queue of any type: each is a Temporal task queue. */
   taskQueues(): string[];
-  /** The type named `name`, reloading once when it is not cached (registered a moment ago). */
-  ensure?(name: string): Promise<JobTypeDefinition | undefined>;
+  /** Reloads the cache from the store. */
+  refresh(): Promise<void>;
+  /** The type named `name`; when not cached, after one reload (it may be a moment old). */
+  ensure(name: string): Promise<JobTypeDefinition | undefined>;
 }

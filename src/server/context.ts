@@ -6,6 +6,8 @@ import type { Principal } from '../auth/principal';
 import type { EventFeed } from '../projection/event-feed';
 import type { JobEvent } from '../model/job-event';
 import type { JobService } from '../jobs/job-service';
+import type { RegistryService } from '../jobs/registry-service';
+import type { JobLogLine } from '../model/job-log-line';
 import type { JobRecord } from '../model/job-record';
 import type { WorkflowInfo } from '../model/workflow-info';
 
@@ -16,6 +18,8 @@ export interface Services {
   feed: EventFeed;
   /** Absent only in processes that serve no mutations. */
   audit?: AuditStore;
+  /** Registered job types, workers and job logs; absent where no registry is open. */
+  registry?: RegistryService;
 }
 
 /** Per-request loaders: nested fields cost a constant number of queries per request. */
@@ -23,6 +27,8 @@ export interface Loaders {
   /** Key: `${jobId}|${first}|${after ?? ''}`. */
   events: DataLoader<string, JobEvent[]>;
   workflow: DataLoader<JobRecord, WorkflowInfo | null>;
+  /** Key: `${jobId}|${first}|${after ?? ''}`; absent without a registry service. */
+  logs?: DataLoader<string, JobLogLine[]>;
 }
 
 export interface GraphContext {

@@ -102,7 +102,11 @@ class RequestContext implements GraphContext {
   ) {}
 
   get loaders(): Loaders {
-    return (this.madeLoaders ??= createLoaders(this.events, this.services.jobs));
+    return (this.madeLoaders ??= createLoaders(
+      this.events,
+      this.services.jobs,
+      this.services.registry,
+    ));
   }
 
   get log(): Logger {

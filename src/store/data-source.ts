@@ -4,6 +4,7 @@ import type { Logger as TypeormLogger } from 'typeorm';
 import { Initial1732000000000 } from '../../migrations/1732000000000-initial';
 import { AuditLog1732000000001 } from '../../migrations/1732000000001-audit-log';
 import { JobsFillfactor1732000000002 } from '../../migrations/1732000000002-jobs-fillfactor';
+import { JobTypes1732000000003 } from '../../migrations/1732000000003-job-types';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEntity } from './entities/job.entity';
@@ -25,6 +26,7 @@ export const migrations = [
   Initial1732000000000,
   AuditLog1732000000001,
   JobsFillfactor1732000000002,
+  JobTypes1732000000003,
 ];
 
 export function createDataSource(

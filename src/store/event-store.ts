@@ -140,4 +140,33 @@ export class EventStore {
     for (const r of rows) out.get(r.job_id)?.push(toEvent(r));
     return out;
   }
+
+  /**
+   * Up to `first` LOG events of each job after `after` (exclusive), oldest first, in one
+   * statement (the partial index `job_events_job_logs` holds LOG rows only).
+   */
+  async logsForJobs(
+    jobIds: readonly string[],
+    first: number,
+    after?: string,
+  ): Promise<Map<string, JobEvent[]>> {
+    const params: unknown[] = [jobIds, first];
+    let cond = '';
+    if (after) {
+      const p = parseStreamId(after);
+      params.push(p.ms, p.seq);
+      cond = 'AND (e.ms, e.seq) > ($3, $4)';
+    }
+    const rows: EventRow[] = await this.ds.query(
+      `SELECT e.* FROM unnest($1::text[]) AS j(id)
+       CROSS JOIN LATERAL (
+         SELECT ${COLUMNS} FROM job_events e
+          WHERE e.job_id = j.id AND e.type = 'LOG' ${cond} ORDER BY e.ms, e.seq LIMIT $2
+       ) e`,
+      params,
+    );
+    const out = new Map<string, JobEvent[]>(jobIds.map((id) => [id, []]));
+    for (const r of rows) out.get(r.job_id)?.push(toEvent(r));
+    return out;
+  }
 }
