@@ -13,8 +13,15 @@ export interface ZodLike<T = unknown> {
 /** A schema as definitions take it: a zod schema or a JSON Schema object. */
 export type SchemaLike = ZodLike | JsonSchema;
 
-/** The input type a schema describes: zod's output type, or `unknown` for JSON Schema. */
-export type InferInput<S> = S extends { _output: infer T } ? T : unknown;
+/**
+ * The input type a schema describes: zod's output type (zod 4 keeps it in `_zod.output`,
+ * zod 3 in `_output`), or `unknown` for JSON Schema.
+ */
+export type InferInput<S> = S extends { _zod: { output: infer T } }
+  ? T
+  : S extends { _output: infer T }
+    ? T
+    : unknown;
 
 /** One finished child as a parent sees it (flows). */
 export interface ChildOutcome {

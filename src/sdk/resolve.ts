@@ -1,0 +1,80 @@
+import type { JobTypeRegistration } from '../model/job-type';
+import { DefinitionError } from './definition-error';
+import { DEFINITION } from './definition-types';
+import type {
+  Definition,
+  JobDefinition,
+  QueueDefinition,
+  WorkflowDefinition,
+} from './definition-types';
+import { definitionVersion, toRegistration } from './registration';
+
+/** An activity function as workflows call it. */
+export type ActivityFunction = (...args: never[]) => Promise<unknown>;
+
+/** What a worker serves, from the definitions of its `--jobs` modules. */
+export interface ResolvedDefinitions {
+  /** What the worker registers, with each type's version; sorted by name. */
+  types: (JobTypeRegistration & { version: string })[];
+  /** Processor types by name. */
+  jobs: Map<string, JobDefinition>;
+  /** Workflow types by name. */
+  workflows: Map<string, WorkflowDefinition>;
+  /** Queue limits by queue name. */
+  queues: Map<string, QueueDefinition>;
+  /** The activities of every workflow, merged, by activity name. */
+  activities: Record<string, ActivityFunction>;
+}
+
+/**
+ * Checks and indexes a worker's definitions. Throws a DefinitionError naming the type on two
+ * definitions with one name, a schema that cannot compile, or one activity name bound to two
+ * functions.
+ */
+export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
+  const jobs = new Map<string, JobDefinition>();
+  const workflows = new Map<string, WorkflowDefinition>();
+  const queues = new Map<string, QueueDefinition>();
+  const activities: Record<string, ActivityFunction> = {};
+  const activityOwner = new Map<string, string>();
+  const types: ResolvedDefinitions['types'] = [];
+
+  for (const def of new Set(defs)) {
+    const kind = def?.[DEFINITION];
+    if (kind === 'queue') {
+      if (queues.has(def.name))
+        throw new DefinitionError(def.name, null, 'is defined twice', 'queue');
+      queues.set(def.name, def);
+      continue;
+    }
+    if (kind !== 'job' && kind !== 'workflow')
+      throw new DefinitionError(
+        String((def as { name?: unknown } | null)?.name),
+        null,
+        'is not a jobgate definition',
+        'value',
+      );
+    if (jobs.has(def.name) || workflows.has(def.name))
+      throw new DefinitionError(def.name, null, 'is defined twice');
+    if (kind === 'job') jobs.set(def.name, def as JobDefinition);
+    else {
+      const wf = def as WorkflowDefinition;
+      workflows.set(def.name, wf);
+      for (const [name, fn] of Object.entries(wf.options.activities ?? {})) {
+        const owner = activityOwner.get(name);
+        if (owner !== undefined && activities[name] !== fn)
+          throw new DefinitionError(
+            def.name,
+            `activities.${name}`,
+            `is another function than the activity '${name}' of '${owner}'`,
+          );
+        activities[name] = fn;
+        activityOwner.set(name, def.name);
+      }
+    }
+    const reg = toRegistration(def as JobDefinition | WorkflowDefinition);
+    types.push({ ...reg, version: definitionVersion(reg) });
+  }
+  types.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { types, jobs, workflows, queues, activities };
+}
