@@ -3,7 +3,10 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
-import { BullmqWorkers } from '../workers/bullmq/bullmq-worker';
+import { startWorkerProcess } from './compose/worker-process';
+import { Backend } from './model/enums';
+import type { JobTypeCatalog } from './model/job-type';
+import type { Definition } from './sdk/definition-types';
 import { KeyStore } from './auth/key-store';
 import { Aggregator, streamLag } from './projection/aggregator';
 import type { AggregatorOptions } from './projection/aggregator';
@@ -11,7 +14,6 @@ import { busKeys } from './bus/bus-keys';
 import { BusEmitter } from './bus/event-emitter';
 import { EventFeed } from './projection/event-feed';
 import { EventHub } from './bus/event-hub';
-import { catalog, catalogQueues } from './catalog/catalog';
 import type { Config } from './config';
 import { JobService } from './jobs/job-service';
 import { RegistryService } from './jobs/registry-service';
@@ -37,13 +39,21 @@ export interface AppParts {
   gateway?: boolean;
   /** Event stream -> Postgres. @defaultValue true */
   aggregator?: boolean;
-  /** BullMQ queues this process works on; false for none. @defaultValue every catalog queue */
+  /** Definitions an in-process worker runs (registered on start). @defaultValue none: no worker */
+  jobs?: Definition[];
+  /** The in-process worker's BullMQ lane: false for none, or only these queues. @defaultValue every queue */
   bullmqWorker?: string[] | false;
+  /** The in-process worker also serves TEMPORAL (needs TEMPORAL_ENABLED). @defaultValue false */
+  temporalWorker?: boolean;
   /** Apply migrations at start. @defaultValue true */
   migrate?: boolean;
   aggregatorOptions?: AggregatorOptions;
   /** Called to connect the durable lane; null keeps TEMPORAL unavailable. */
-  durableLane?: (deps: { emitter: BusEmitter; jobs: JobStore }) => Promise<DurableLane | null>;
+  durableLane?: (deps: {
+    emitter: BusEmitter;
+    jobs: JobStore;
+    catalog: JobTypeCatalog;
+  }) => Promise<DurableLane | null>;
   /** Extra processes of the durable lane (its worker, the reconciler), closed before the rest. */
   durableParts?: (deps: {
     emitter: BusEmitter;
@@ -124,10 +134,6 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       safetyRefreshMs: config.REGISTRY_REFRESH_MS,
     });
     closers.push(() => registry.close());
-    // Until workers register their own types, the built-in catalog is registered here.
-    await registry.register(
-      Object.values(catalog).map(({ registeredAt: _registeredAt, ...t }) => t),
-    );
     const presence = new WorkerPresence({
       redis,
       prefix: config.JOBGATE_PREFIX,
@@ -141,14 +147,14 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       events: eventStore,
     });
     const emitter = new BusEmitter(redis, keys, config.EVENT_STREAM_MAXLEN);
-    const bullmq = new BullmqLane(redis, config.JOBGATE_PREFIX, keys, emitter);
+    const bullmq = new BullmqLane(redis, config.JOBGATE_PREFIX, keys, emitter, registry);
     closers.push(() => bullmq.close());
-    const durable = parts.durableLane ? await parts.durableLane({ emitter, jobs: jobStore }) : null;
+    const durable = parts.durableLane ? await parts.durableLane({ emitter, jobs: jobStore, catalog: registry }) : null;
     if (durable) closers.push(() => durable.close());
     let gateway: Gateway | null = null;
     const metrics = new Metrics({
       queueDepth: async () =>
-        (await Promise.all(catalogQueues().map((q) => bullmq.stats(q)))).flatMap((s) =>
+        (await bullmq.stats()).flatMap((s) =>
           (['waiting', 'active', 'delayed', 'completed', 'failed'] as const).map((state) => ({
             queue: s.name,
             state,
@@ -158,17 +164,16 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       busLag: () => streamLag(redis, keys),
       openSubscriptions: () => gateway?.openSubscriptions ?? 0,
     });
-    const jobs = new JobService(
-      jobStore,
-      eventStore,
+    const jobs = new JobService({
+      jobs: jobStore,
+      events: eventStore,
       bullmq,
-      durable,
-      { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
-      {
-        onSubmitted: (submitted) =>
-          submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
-      },
-    );
+      temporal: durable,
+      catalog: registry,
+      limits: { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
+      onSubmitted: (submitted) =>
+        submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
+    });
     const keyStore = new KeyStore(ds, config.JOBGATE_ADMIN_KEY);
 
     let aggregator: Aggregator | null = null;
@@ -197,22 +202,26 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       closers.push(() => (aggregator as Aggregator).stop());
     }
 
-    const queues = parts.bullmqWorker === undefined ? catalogQueues() : parts.bullmqWorker;
-    if (queues && queues.length) {
-      const workers = new BullmqWorkers({
-        redisUrl: config.REDIS_URL,
-        prefix: config.JOBGATE_PREFIX,
-        keys,
-        queues,
-        concurrency: config.WORKER_CONCURRENCY,
-        lockMs: config.WORKER_LOCK_MS,
-        stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
-        emitter,
-        log: log.child({ part: 'bullmq-worker' }),
-        onFinished: (type, outcome, ms) => metrics.jobFinished(type, 'BULLMQ', outcome, ms),
-      });
-      await workers.start();
-      closers.push(() => workers.close());
+    if (parts.jobs?.length) {
+      const lanes = [
+        ...(parts.bullmqWorker !== false ? [Backend.BULLMQ] : []),
+        ...(parts.temporalWorker && config.TEMPORAL_ENABLED ? [Backend.TEMPORAL] : []),
+      ];
+      if (lanes.length) {
+        const worker = await startWorkerProcess({
+          config,
+          log: log.child({ part: 'worker' }),
+          definitions: parts.jobs,
+          redis,
+          emitter,
+          registry,
+          presence,
+          lanes,
+          queues: Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined,
+          onFinished: (type, lane, outcome, ms) => metrics.jobFinished(type, lane, outcome, ms),
+        });
+        closers.push(() => worker.close());
+      }
     }
     if (parts.durableParts) {
       for (const p of await parts.durableParts({ emitter, jobs: jobStore, lane: durable, metrics }))
@@ -264,7 +273,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           app.use(graphiqlRoutes({ devKey: parts.devKey ?? null }));
           app.use(
             bullBoardRoutes({
-              queues: catalogQueues().map((q) => bullmq.queue(q)),
+              queues: registry.queues().map((q) => bullmq.queue(q)),
               authenticate: (k) => keyStore.authenticate(k),
             }),
           );

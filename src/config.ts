@@ -107,6 +107,34 @@ export const configSchema = z.object({
     .min(500)
     .default(15_000)
     .describe('A worker with no heartbeat for this long is LOST, ms'),
+  /** How often a worker sends its heartbeat. */
+  WORKER_HEARTBEAT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5000)
+    .describe('How often each worker process sends its heartbeat, ms'),
+  /** Longest kept log line. */
+  LOG_MAX_LINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .default(4096)
+    .describe('Longest job log line kept, bytes; longer lines are cut with a marker'),
+  /** Log lines kept per job. */
+  LOG_MAX_LINES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10_000)
+    .describe('Log lines kept per job; one more line says how many were dropped'),
+  /** Largest result a job may return. */
+  MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1_048_576)
+    .describe('Largest job result, bytes of JSON; a bigger one fails the attempt'),
   /** How often each process reloads the job type registry whatever the bus said. */
   REGISTRY_REFRESH_MS: z.coerce
     .number()

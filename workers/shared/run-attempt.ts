@@ -1,11 +1,11 @@
 import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
-import type { InputChecker } from '../../src/sdk/input-check';
+import type { InputCheck } from '../../src/sdk/input-check';
 import type { JobContext, JobDefinition } from '../../src/sdk/definition-types';
 
 /** One attempt of a user's job, as either lane's worker runs it. */
 export interface AttemptInput {
   def: JobDefinition;
-  check: InputChecker;
+  check: (input: unknown) => InputCheck;
   input: unknown;
   /** The attempt's limit, ms. */
   timeoutMs: number;

@@ -1,10 +1,10 @@
 import type { JobDefinition } from '../../src/sdk/definition-types';
-import type { InputChecker } from '../../src/sdk/input-check';
+import type { InputCheck } from '../../src/sdk/input-check';
 
 /** A job type a worker process runs: the user's definition, its input check and its timeout. */
 export interface ServedJob {
   def: JobDefinition;
-  check: InputChecker;
+  check: (input: unknown) => InputCheck;
   /** One attempt's limit, ms. */
   timeoutMs: number;
 }

@@ -1,0 +1,171 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { BullmqWorkers } from '../../workers/bullmq/bullmq-worker';
+import type { QueueLimits } from '../../workers/bullmq/bullmq-worker';
+import { JobLogger } from '../../workers/shared/job-logger';
+import type { ServedJob } from '../../workers/shared/served-job';
+import { startTemporalWorker } from '../../workers/temporal/worker';
+import type { BusEmitter } from '../bus/event-emitter';
+import { busKeys } from '../bus/bus-keys';
+import type { Config } from '../config';
+import { Backend } from '../model/enums';
+import type { TypeRegistry } from '../registry/type-registry';
+import { startHeartbeat } from '../registry/worker-presence';
+import type { WorkerPresence } from '../registry/worker-presence';
+import type { Definition } from '../sdk/definition-types';
+import { inputChecker } from '../sdk/input-check';
+import { resolveDefinitions } from '../sdk/resolve';
+
+/** What a worker process runs and what it talks to. */
+export interface WorkerProcessOptions {
+  config: Config;
+  log: Logger;
+  definitions: Definition[];
+  redis: Redis;
+  emitter: BusEmitter;
+  registry: TypeRegistry;
+  presence: WorkerPresence;
+  /** Lanes this worker serves. @defaultValue both (TEMPORAL only when TEMPORAL_ENABLED) */
+  lanes?: Backend[];
+  /** Only these queues. @defaultValue every queue of the definitions */
+  queues?: string[];
+  /** Called with each final outcome (metrics). */
+  onFinished?: (
+    jobType: string,
+    lane: 'BULLMQ' | 'TEMPORAL',
+    outcome: 'completed' | 'failed' | 'cancelled',
+    ms: number,
+  ) => void;
+}
+
+/** A running worker: its id, and close() for a graceful stop (STOPPING, drain, unregister). */
+export interface WorkerProcess {
+  id: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a worker for users' definitions: registers them, then serves processor types on
+ * BullMQ (one worker per queue, with the queue's limits) and on Temporal (one worker per
+ * task queue: the users' workflows bundled with jobgate's, processors and activities as
+ * activities), and heartbeats what it serves.
+ */
+export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
+  const { config, log } = o;
+  const resolved = resolveDefinitions(o.definitions);
+  const lanes = o.lanes ?? [
+    Backend.BULLMQ,
+    ...(config.TEMPORAL_ENABLED ? [Backend.TEMPORAL] : []),
+  ];
+  const wanted = (q: string): boolean => !o.queues || o.queues.includes(q);
+  const served = new Map<string, ServedJob>();
+  for (const t of resolved.types) {
+    const def = resolved.jobs.get(t.name);
+    if (def) served.set(t.name, { def, check: inputChecker(def), timeoutMs: t.timeoutMs });
+  }
+  const limitsOf = (name: string): QueueLimits => {
+    const q = resolved.queues.get(name);
+    return {
+      name,
+      concurrency: q?.concurrency ?? config.WORKER_CONCURRENCY,
+      globalConcurrency: q?.globalConcurrency,
+      rateLimit: q?.rateLimit,
+    };
+  };
+  const fastQueues = [
+    ...new Set(resolved.types.filter((t) => !t.workflowOnly).map((t) => t.queue)),
+  ].filter(wanted);
+  const durableQueues = [...new Set(resolved.types.map((t) => t.queue))].filter(wanted);
+  await o.registry.register(resolved.types);
+
+  const logger = new JobLogger(o.redis, config.JOBGATE_PREFIX, o.emitter, {
+    maxLineBytes: config.LOG_MAX_LINE_BYTES,
+    maxLines: config.LOG_MAX_LINES,
+  });
+  const closers: (() => Promise<void>)[] = [];
+  let bullmq: BullmqWorkers | null = null;
+  let stopping = false;
+  const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const startedAt = new Date();
+  const useFast = lanes.includes(Backend.BULLMQ) && fastQueues.length > 0;
+  const useDurable = lanes.includes(Backend.TEMPORAL) && durableQueues.length > 0;
+  const heartbeat = startHeartbeat(
+    o.presence,
+    () => ({
+      id,
+      host: hostname(),
+      pid: process.pid,
+      lanes: [...(useFast ? [Backend.BULLMQ] : []), ...(useDurable ? [Backend.TEMPORAL] : [])],
+      queues: [...new Set([...(useFast ? fastQueues : []), ...(useDurable ? durableQueues : [])])],
+      types: Object.fromEntries(resolved.types.map((t) => [t.name, t.version])),
+      concurrency: [...new Set([...fastQueues, ...durableQueues])]
+        .map((q) => limitsOf(q).concurrency)
+        .reduce((a, b) => a + b, 0),
+      activeJobs: bullmq?.active ?? 0,
+      startedAt,
+      stopping,
+    }),
+    config.WORKER_HEARTBEAT_MS,
+  );
+  const close = async (): Promise<void> => {
+    stopping = true;
+    await heartbeat.beatNow().catch(() => undefined);
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.error({ err }, 'error while stopping the worker');
+      }
+    }
+    await heartbeat.stop();
+    await o.presence.remove(id).catch(() => undefined);
+  };
+  try {
+    if (useFast) {
+      bullmq = new BullmqWorkers({
+        redisUrl: config.REDIS_URL,
+        prefix: config.JOBGATE_PREFIX,
+        keys: busKeys(config.JOBGATE_PREFIX),
+        queues: fastQueues.map(limitsOf),
+        jobs: served,
+        logger,
+        maxResultBytes: config.MAX_RESULT_BYTES,
+        lockMs: config.WORKER_LOCK_MS,
+        stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+        emitter: o.emitter,
+        log: log.child({ part: 'bullmq-worker' }),
+        onFinished: (type, outcome, ms) => o.onFinished?.(type, 'BULLMQ', outcome, ms),
+      });
+      await bullmq.start();
+      const b = bullmq;
+      closers.push(() => b.close());
+    }
+    if (useDurable) {
+      const t = await startTemporalWorker({
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        prefix: config.JOBGATE_PREFIX,
+        emitter: o.emitter,
+        log: log.child({ part: 'temporal-worker' }),
+        queues: durableQueues.map(limitsOf),
+        jobs: served,
+        workflowsPaths: [...resolved.workflows.values()].map((w) => w.options.workflowsPath),
+        activities: resolved.activities,
+        logger,
+        onFinished: (type, outcome, ms) => o.onFinished?.(type, 'TEMPORAL', outcome, ms),
+      });
+      closers.push(() => t.close());
+    }
+    await heartbeat.beatNow();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  log.info(
+    { id, types: resolved.types.map((t) => t.name), lanes, queues: [...fastQueues, ...durableQueues] },
+    'worker running',
+  );
+  return { id, close };
+}
