@@ -4,6 +4,11 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // The repository imports itself by name, as a user project does.
+  moduleNameMapper: {
+    '^jobgate$': '<rootDir>/src/sdk/index.ts',
+    '^jobgate/workflow$': '<rootDir>/src/sdk/workflow.ts',
+  },
   setupFiles: ['reflect-metadata'],
   testTimeout: 60_000,
   maxWorkers: 2,
