@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { JobEvent } from '../src/model/job-event';
-import { maskSensitive } from '../src/catalog/mask';
+import { maskSensitive } from '../src/model/mask';
 import { Role } from '../src/model/enums';
 import { assertEventCursor } from '../src/model/stream-id';
 import { JSONScalar } from '../schema/scalars';
@@ -45,10 +45,10 @@ export class JobResolver {
 
   @FieldResolver(() => JSONScalar, {
     nullable: true,
-    description: "The job's input; fields the catalog marks sensitive are masked for VIEWERs.",
+    description: "The job's input; fields its type marks sensitive are masked for VIEWERs.",
   })
   input(@Root() job: JobRecord, @Ctx() ctx: GraphContext): unknown {
-    return ctx.principal.role === Role.VIEWER ? maskSensitive(job.type, job.input) : job.input;
+    return ctx.principal.role === Role.VIEWER ? maskSensitive(ctx.services.jobs.jobType(job.type)?.sensitiveFields ?? [], job.input) : job.input;
   }
 
   @FieldResolver(() => WorkflowExecutionType, {

@@ -7,6 +7,7 @@ import { startWorkerProcess } from './compose/worker-process';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
 import type { Definition } from './sdk/definition-types';
+import { resolveDefinitions } from './sdk/resolve';
 import { KeyStore } from './auth/key-store';
 import { Aggregator, streamLag } from './projection/aggregator';
 import type { AggregatorOptions } from './projection/aggregator';
@@ -43,8 +44,12 @@ export interface AppParts {
   jobs?: Definition[];
   /** The in-process worker's BullMQ lane: false for none, or only these queues. @defaultValue every queue */
   bullmqWorker?: string[] | false;
+  /** The in-process worker serves only these queues, on both lanes. @defaultValue every queue */
+  workerQueues?: string[];
   /** The in-process worker also serves TEMPORAL (needs TEMPORAL_ENABLED). @defaultValue false */
   temporalWorker?: boolean;
+  /** Wraps the emitter the in-process worker uses (fault drills lose events on purpose). */
+  workerEmitter?: (emitter: BusEmitter) => BusEmitter;
   /** Apply migrations at start. @defaultValue true */
   migrate?: boolean;
   aggregatorOptions?: AggregatorOptions;
@@ -213,14 +218,18 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           log: log.child({ part: 'worker' }),
           definitions: parts.jobs,
           redis,
-          emitter,
+          emitter: parts.workerEmitter ? parts.workerEmitter(emitter) : emitter,
           registry,
           presence,
           lanes,
-          queues: Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined,
+          queues:
+            parts.workerQueues ?? (Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined),
           onFinished: (type, lane, outcome, ms) => metrics.jobFinished(type, lane, outcome, ms),
         });
         closers.push(() => worker.close());
+      } else {
+        // No lane to serve here: the types are still registered, so submissions are accepted.
+        await registry.register(resolveDefinitions(parts.jobs).types);
       }
     }
     if (parts.durableParts) {

@@ -8,6 +8,8 @@ import type { App, AppParts } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
 import { Role } from '../../src/model/enums';
+import * as examples from '../../examples';
+import { definitionsOf } from '../../src/sdk/load-modules';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PG_BASE = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -88,7 +90,8 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
   const config = loadConfig(benchEnv(o.database, prefix, o.env));
   const log = pino({ level: config.LOG_LEVEL });
   const { database, keepDatabase, prefix: _prefix, env: _env, ...parts } = o;
-  const app = await startApp(config, log, parts);
+  // The demo types are registered (and served, where the parts ask for a worker).
+  const app = await startApp(config, log, { jobs: definitionsOf(examples), ...parts });
   return {
     app,
     config,

@@ -77,8 +77,8 @@ export async function temporalMetric(ctx: BenchContext): Promise<MetricResult[]>
       aggregator: false,
       bullmqWorker: false,
       env: { TEMPORAL_ADDRESS: address },
-      durableLane: async ({ emitter }) =>
-        TemporalLane.connect({ address, namespace: 'default', prefix, emitter, log }),
+      durableLane: async ({ emitter, catalog }) =>
+        TemporalLane.connect({ address, namespace: 'default', prefix, emitter, catalog, log }),
     });
     connection = await Connection.connect({ address });
     const client = new Client({ connection, namespace: 'default' });

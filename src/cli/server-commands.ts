@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 // Server modules load inside the actions that need them, so client commands start fast.
 import type { AppParts } from '../app';
 import { ConfigError, loadConfig } from '../config';
 import type { Config } from '../config';
 import type { TemporalPartsOptions } from '../compose/temporal-parts';
+import type { Definition } from '../sdk/definition-types';
 import type { Started } from './local-stack';
 import { waitForSignal } from './run-until-signal';
 
@@ -67,6 +69,38 @@ async function serve(
   log.info('stopped');
 }
 
+/** The modules `--jobs` names, or the bundled examples. */
+const jobModules = (v?: string): string[] =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [join(__dirname, '..', '..', 'examples', 'index.js')];
+
+/**
+ * Loads and checks the definitions of `--jobs`; a module that is missing, fails to load or
+ * exports none, or a definition that cannot be served, ends the process with status 2.
+ */
+async function definitionsOrExit(spec?: string): Promise<Definition[]> {
+  const [{ loadJobModules }, { resolveDefinitions }] = await Promise.all([
+    import('../sdk/load-modules.js'),
+    import('../sdk/resolve.js'),
+  ]);
+  try {
+    const defs = await loadJobModules(jobModules(spec));
+    resolveDefinitions(defs);
+    return defs;
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'JobModuleError' || name === 'DefinitionError') {
+      console.error(`jobgate: ${(err as Error).message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
 const queuesOf = (v?: string): string[] | undefined =>
   v
     ?.split(',')
@@ -78,9 +112,14 @@ export function registerServerCommands(program: Command): void {
   program
     .command('start')
     .description('run the whole local stack in one process tree: gateway, aggregator and workers')
-    .action(async () => {
+    .option(
+      '--jobs <modules>',
+      'comma-separated modules of job definitions to serve (default: the bundled examples)',
+    )
+    .action(async (o: { jobs?: string }) => {
       const devKey = process.env.JOBGATE_ADMIN_KEY ?? `dev_${randomBytes(16).toString('hex')}`;
       const config = configOrExit({ JOBGATE_ADMIN_KEY: devKey });
+      const jobs = await definitionsOrExit(o.jobs);
       // Listen first: Ctrl-C while the local stack comes up still stops what was started.
       const stop = waitForSignal(console);
       const [{ createLogger }, { ensureLocalStack }] = await Promise.all([
@@ -94,7 +133,7 @@ export function registerServerCommands(program: Command): void {
       // GraphiQL opens with the admin key in its headers tab; never in production.
       await serve(
         config,
-        { devKey: config.NODE_ENV === 'production' ? null : devKey },
+        { devKey: config.NODE_ENV === 'production' ? null : devKey, jobs },
         {
           started,
           stop,
@@ -144,25 +183,32 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command('worker')
-    .description('run a BullMQ worker (or, with --temporal, a Temporal worker)')
-    .option('--queues <names>', 'comma-separated BullMQ queues (default: every catalog queue)')
-    .option('--temporal', 'run the Temporal worker instead')
-    .action(async (o: { queues?: string; temporal?: boolean }) => {
+    .description(
+      "run a worker for the definitions of --jobs: registers them and serves them on BullMQ and Temporal",
+    )
+    .option(
+      '--jobs <modules>',
+      'comma-separated modules of job definitions (default: the bundled examples)',
+    )
+    .option('--queues <names>', 'comma-separated queues to serve (default: every queue of --jobs)')
+    .option('--temporal', 'serve the TEMPORAL lane only')
+    .option('--bullmq', 'serve the BULLMQ lane only')
+    .action(async (o: { jobs?: string; queues?: string; temporal?: boolean; bullmq?: boolean }) => {
       const config = configOrExit();
-      if (o.temporal) {
-        await serve(
-          config,
-          { gateway: false, aggregator: false, migrate: false, bullmqWorker: false },
-          { temporal: { lane: false, worker: true, queues: queuesOf(o.queues) } },
-        );
-        return;
-      }
-      await serve(config, {
-        gateway: false,
-        aggregator: false,
-        migrate: false,
-        bullmqWorker: queuesOf(o.queues),
-      });
+      const jobs = await definitionsOrExit(o.jobs);
+      const queues = queuesOf(o.queues);
+      await serve(
+        config,
+        {
+          gateway: false,
+          aggregator: false,
+          migrate: false,
+          jobs,
+          bullmqWorker: o.temporal ? false : undefined,
+          workerQueues: queues,
+        },
+        { temporal: { lane: false, worker: !o.bullmq } },
+      );
     });
 
   program

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { startTemporalWorker } from '../../workers/temporal/worker';
 import type { AppParts } from '../app';
 import type { Config } from '../config';
 import { unavailable } from '../model/app-error';
@@ -10,12 +9,10 @@ import { TemporalLane } from '../lanes/temporal/temporal-lane';
 export interface TemporalPartsOptions {
   /** Client lane for submit and control (gateway). @defaultValue true */
   lane?: boolean;
-  /** A Temporal worker in this process. @defaultValue false */
+  /** The in-process worker serves TEMPORAL too (see AppParts.jobs). @defaultValue false */
   worker?: boolean;
   /** The reconciler (needs the lane). @defaultValue false */
   reconciler?: boolean;
-  /** Catalog queues the worker serves. @defaultValue every queue */
-  queues?: string[];
 }
 
 /** The AppParts hooks that connect the durable lane, its worker and its reconciler. */
@@ -23,9 +20,10 @@ export function temporalParts(
   config: Config,
   log: Logger,
   o: TemporalPartsOptions = {},
-): Pick<AppParts, 'durableLane' | 'durableParts'> {
+): Pick<AppParts, 'durableLane' | 'durableParts' | 'temporalWorker'> {
   return {
-    durableLane: async ({ emitter }) => {
+    temporalWorker: !!o.worker,
+    durableLane: async ({ emitter, catalog }) => {
       if (o.lane === false) return null;
       try {
         return await TemporalLane.connect({
@@ -33,6 +31,7 @@ export function temporalParts(
           namespace: config.TEMPORAL_NAMESPACE,
           prefix: config.JOBGATE_PREFIX,
           emitter,
+          catalog,
           log: log.child({ part: 'temporal-lane' }),
         });
       } catch (err) {
@@ -41,21 +40,8 @@ export function temporalParts(
         );
       }
     },
-    durableParts: async ({ emitter, jobs, lane, metrics }) => {
+    durableParts: async ({ emitter, jobs, lane }) => {
       const parts: { close(): Promise<void> }[] = [];
-      if (o.worker) {
-        parts.push(
-          await startTemporalWorker({
-            address: config.TEMPORAL_ADDRESS,
-            namespace: config.TEMPORAL_NAMESPACE,
-            prefix: config.JOBGATE_PREFIX,
-            emitter,
-            log: log.child({ part: 'temporal-worker' }),
-            queues: o.queues,
-            onFinished: (type, outcome, ms) => metrics.jobFinished(type, 'TEMPORAL', outcome, ms),
-          }),
-        );
-      }
       if (o.reconciler && lane instanceof TemporalLane) {
         const reconciler = new Reconciler(jobs, lane, emitter, log.child({ part: 'reconciler' }));
         reconciler.start();

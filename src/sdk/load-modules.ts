@@ -32,6 +32,13 @@ async function load(abs: string): Promise<Record<string, unknown>> {
   }
 }
 
+/** Every definition a module's exports hold (named, default, or in arrays and objects one level deep). */
+export function definitionsOf(moduleExports: unknown): Definition[] {
+  const found = new Set<Definition>();
+  collect(moduleExports, found);
+  return [...found];
+}
+
 /**
  * Loads each `--jobs` module (a path relative to the working directory, CommonJS or ESM) and
  * returns every definition it exports: named exports, `default`, and arrays or objects of

@@ -8,7 +8,9 @@ import { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
 import pino from 'pino';
 import WebSocket from 'ws';
+import * as examples from '../../examples';
 import { startApp } from '../../src/app';
+import { definitionsOf } from '../../src/sdk/load-modules';
 import type { App, AppParts } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
@@ -63,6 +65,9 @@ export interface StackOptions extends AppParts {
   env?: Record<string, string>;
 }
 
+/** The bundled examples' definitions. */
+export const exampleDefinitions = definitionsOf(examples);
+
 const rand = (): string => randomBytes(5).toString('hex');
 
 /** A jobgate app on its own Redis prefix and its own fresh Postgres database. */
@@ -90,6 +95,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = pino({ level: config.LOG_LEVEL });
   const app = await startApp(config, log, {
     aggregatorOptions: { claimIdleMs: 2000, blockMs: 200 },
+    // The demo types, served by an in-process worker, as `jobgate start` does.
+    jobs: exampleDefinitions,
     ...opts,
   });
   const url = `${app.url}/graphql`;

@@ -6,7 +6,6 @@ import type { JobEvent } from '../../src/model/job-event';
 import { Reconciler } from '../../src/lanes/temporal/reconciler';
 import type { ReconcilerOptions } from '../../src/lanes/temporal/reconciler';
 import { TemporalLane } from '../../src/lanes/temporal/temporal-lane';
-import { startTemporalWorker } from '../../workers/temporal/worker';
 import { startStack } from './stack';
 import type { Stack } from './stack';
 import { testTemporalAddress } from './temporal-server';
@@ -76,30 +75,21 @@ export async function startTemporalStack(o: TemporalStackOptions = {}): Promise<
   let reconciler: Reconciler | null = null;
   const stack = await startStack({
     env: { JOBGATE_PREFIX: prefix, TEMPORAL_ADDRESS: temporalAddress },
-    durableLane: async ({ emitter }) => {
+    temporalWorker: o.worker !== false,
+    workerEmitter: o.workerEmitter,
+    durableLane: async ({ emitter, catalog }) => {
       lane = await TemporalLane.connect({
         address: temporalAddress,
         namespace: 'default',
         prefix,
         emitter,
+        catalog,
         log,
       });
       return lane;
     },
     durableParts: async ({ emitter, jobs }) => {
       const parts: { close(): Promise<void> }[] = [];
-      if (o.worker !== false) {
-        const workerEmitter = o.workerEmitter ? o.workerEmitter(emitter) : emitter;
-        parts.push(
-          await startTemporalWorker({
-            address: temporalAddress,
-            namespace: 'default',
-            prefix,
-            emitter: workerEmitter,
-            log,
-          }),
-        );
-      }
       if (o.reconciler && lane) {
         const r = new Reconciler(jobs, lane, emitter, log, o.reconciler);
         reconciler = r;

@@ -1,9 +1,18 @@
-import { catalog } from '../../src/catalog/catalog';
+import { echo as echoDef, saga as sagaDef } from '../../examples';
+import { toRegistration } from '../../src/sdk/registration';
+import type { JobTypeDefinition } from '../../src/model/job-type';
 import { Backend, BackendChoice } from '../../src/model/enums';
 import { route } from '../../src/router';
 
+/** The registered form of an example type, as the gateway's registry holds it. */
+const registered = (def: Parameters<typeof toRegistration>[0]): JobTypeDefinition => ({
+  ...toRegistration(def),
+  version: 'test',
+  registeredAt: new Date(0),
+});
+
 describe('route', () => {
-  const echo = catalog.echo;
+  const echo = registered(echoDef);
 
   it.each([
     [{ estimatedDurationSeconds: 31 }, 'estimatedDurationSeconds 31 > 30'],
@@ -30,7 +39,7 @@ describe('route', () => {
   });
 
   it('sends a workflow-only type to TEMPORAL under AUTO', () => {
-    expect(route(catalog.saga, {})).toEqual({
+    expect(route(registered(sagaDef), {})).toEqual({
       backend: Backend.TEMPORAL,
       reason: 'type saga is a workflow',
     });

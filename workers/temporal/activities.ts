@@ -20,23 +20,7 @@ export interface ActivityDeps {
   log: Logger;
 }
 
-/** One saga step; `fail` makes it throw on every attempt. */
-export interface SagaStepArgs extends ActivityArgs {
-  step: string;
-  index: number;
-  fail: boolean;
-  /** How long the step works, ms. @defaultValue 0 */
-  stepMs: number;
-}
 
-/**
- * One batch item. An item `{ms}` works that long; an item `{fail: true | string}`
- * fails on every attempt (with that message); anything else succeeds at once.
- */
-export interface BatchItemArgs extends ActivityArgs {
-  index: number;
-  item: unknown;
-}
 
 /** Runs `fn` while heartbeating, so the server sees the worker alive and can deliver cancellation. */
 async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
@@ -64,8 +48,6 @@ function activityFailure(err: unknown): unknown {
   return err;
 }
 
-const asObject = (v: unknown): Record<string, unknown> =>
-  v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
 
 /** Builds the activities of the Temporal worker; tests may pass their own processors. */
 export function createActivities(deps: ActivityDeps) {
@@ -110,26 +92,6 @@ export function createActivities(deps: ActivityDeps) {
       } finally {
         await deps.logger.flush(base);
       }
-    },
-
-    async sagaStep(a: SagaStepArgs): Promise<{ step: string }> {
-      await heartbeating(() => Context.current().sleep(a.stepMs));
-      if (a.fail) throw new Error(`step '${a.step}' failed`);
-      return { step: a.step };
-    },
-
-    async sagaCompensate(a: SagaStepArgs): Promise<{ compensated: string }> {
-      await heartbeating(() => Context.current().sleep(a.stepMs));
-      return { compensated: a.step };
-    },
-
-    async batchItem(a: BatchItemArgs): Promise<{ index: number }> {
-      const item = asObject(a.item);
-      const ms = typeof item.ms === 'number' ? item.ms : 0;
-      if (ms > 0) await heartbeating(() => Context.current().sleep(ms));
-      if (item.fail)
-        throw new Error(typeof item.fail === 'string' ? item.fail : `item ${a.index} failed`);
-      return { index: a.index };
     },
   };
 }

@@ -54,14 +54,6 @@ export interface ActivityArgs {
   job: JobRef;
 }
 
-/** Payload of the `approve` and `reject` signals. */
-export interface ApprovalDecision {
-  by: string;
-  comment?: string;
-}
-
-export const approveSignal = defineSignal<[ApprovalDecision]>('approve');
-export const rejectSignal = defineSignal<[ApprovalDecision]>('reject');
 /** Sent by the lane just before a cancellation, so the CANCELLED event carries the caller's reason. */
 export const cancelReasonSignal = defineSignal<[string]>('jobgate.cancelReason');
 /** Every jobgate workflow answers `state` with a JSON object describing where it is. */

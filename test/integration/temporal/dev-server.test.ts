@@ -4,11 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
+import type { JobTypeCatalog } from '../../../src/model/job-type';
 import type { BusEmitter } from '../../../src/bus/event-emitter';
 import { startDevServer, temporalReachable } from '../../../src/lanes/temporal/dev-server';
 import { TemporalLane } from '../../../src/lanes/temporal/temporal-lane';
 import { exited } from '../../helpers/stack';
 import { freePort, TEMPORAL_BINARY } from '../../helpers/temporal-server';
+
+/** No job types: these tests only connect. */
+const emptyCatalog: JobTypeCatalog = {
+  find: () => undefined,
+  all: () => [],
+  queues: () => [],
+  taskQueues: () => [],
+  refresh: async () => undefined,
+  ensure: async () => undefined,
+};
 
 const log = pino({ level: 'silent' });
 
@@ -96,6 +107,7 @@ describe('TemporalLane.connect', () => {
         namespace: 'default',
         prefix: 'sa',
         emitter: {} as BusEmitter,
+        catalog: emptyCatalog,
         log,
       });
       await lane.close();
@@ -117,6 +129,7 @@ describe('TemporalLane.connect', () => {
         prefix: 'x',
         connectTimeoutMs: 1000,
         emitter: {} as BusEmitter,
+        catalog: emptyCatalog,
         log,
       }),
     ).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
