@@ -174,6 +174,14 @@ describe('tenant isolation matrix', () => {
       'null',
     ],
     [
+      'job',
+      'query($id: ID!) { job(id: $id) { id logs { id line } } }',
+      { id: victim.running },
+      'null',
+    ],
+    // Worker processes are the operator's view of the whole installation: ADMIN only.
+    ['workers', '{ workers { id host jobTypes } }', {}, 'FORBIDDEN'],
+    [
       'jobs',
       'query($f: JobFilter) { jobs(filter: $f, first: 500) { totalCount edges { node { id } } } }',
       { f: { ids: [victim.done, victim.failed, victim.running, victim.waiting] } },
@@ -299,6 +307,7 @@ describe('tenant isolation matrix', () => {
       'FORBIDDEN',
     ],
     ['pauseQueue', 'mutation { pauseQueue(name: "default") { name paused } }', {}, 'FORBIDDEN'],
+    ['unregisterJobType', 'mutation { unregisterJobType(name: "echo") }', {}, 'FORBIDDEN'],
     ['resumeQueue', 'mutation { resumeQueue(name: "default") { name paused } }', {}, 'FORBIDDEN'],
   ];
 

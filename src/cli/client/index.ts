@@ -3,10 +3,11 @@ import { registerEventCommands } from './events';
 import { registerJobCommands } from './jobs';
 import { registerKeyCommands } from './keys';
 import { registerQueueCommands } from './queues';
+import { registerRegistryCommands } from './registry';
 import { registerWorkflowCommands } from './workflows';
 
 /**
- * The client side of `jobgate`: jobs, workflows, events, queues and keys, each
+ * The client side of `jobgate`: jobs, workflows, events, queues, keys, types and workers, each
  * a GraphQL client of a running gateway (--url, --key, --json on every one).
  * Exit codes: 0 ok, 1 the operation failed, 2 bad usage.
  */
@@ -16,4 +17,5 @@ export function registerClientCommands(program: Command): void {
   registerEventCommands(program);
   registerQueueCommands(program);
   registerKeyCommands(program);
+  registerRegistryCommands(program);
 }

@@ -4,6 +4,7 @@ import { Backend, BackendChoice, JobStatus, Priority } from '../../model/enums';
 import { CliError, ExitCode } from './cli-error';
 import type { GatewayClient } from './gql-client';
 import { JOB_ROW, listJobs, withListOptions } from './job-list';
+import { registerJobLogsCommand } from './job-logs';
 import type { JobRow } from './job-list';
 import { watchJobs } from './job-watch';
 import type { JobState, WatchMode } from './job-watch';
@@ -178,7 +179,7 @@ async function watch(inv: Invocation): Promise<number> {
   return exitOfWatch(await watchJobs(inv.gateway(), ids, watchModeOf(inv)));
 }
 
-/** jobs submit|get|list|cancel|retry|watch */
+/** jobs submit|get|list|cancel|retry|watch|logs */
 export function registerJobCommands(program: Command): void {
   const jobs = withClientOptions(
     program.command('jobs').description('submit, find, control and watch jobs'),
@@ -248,4 +249,6 @@ export function registerJobCommands(program: Command): void {
       'follow jobs until each is final: a progress bar per job on a terminal, `<id> <STATUS> <progress>%` lines otherwise; exit 0 only if all SUCCEEDED',
     )
     .action(run(watch));
+
+  registerJobLogsCommand(jobs);
 }
