@@ -48,7 +48,9 @@ export class JobResolver {
     description: "The job's input; fields its type marks sensitive are masked for VIEWERs.",
   })
   input(@Root() job: JobRecord, @Ctx() ctx: GraphContext): unknown {
-    return ctx.principal.role === Role.VIEWER ? maskSensitive(ctx.services.jobs.jobType(job.type)?.sensitiveFields ?? [], job.input) : job.input;
+    return ctx.principal.role === Role.VIEWER
+      ? maskSensitive(ctx.services.jobs.jobType(job.type)?.sensitiveFields ?? [], job.input)
+      : job.input;
   }
 
   @FieldResolver(() => WorkflowExecutionType, {

@@ -154,7 +154,9 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     const emitter = new BusEmitter(redis, keys, config.EVENT_STREAM_MAXLEN);
     const bullmq = new BullmqLane(redis, config.JOBGATE_PREFIX, keys, emitter, registry);
     closers.push(() => bullmq.close());
-    const durable = parts.durableLane ? await parts.durableLane({ emitter, jobs: jobStore, catalog: registry }) : null;
+    const durable = parts.durableLane
+      ? await parts.durableLane({ emitter, jobs: jobStore, catalog: registry })
+      : null;
     if (durable) closers.push(() => durable.close());
     let gateway: Gateway | null = null;
     const metrics = new Metrics({
@@ -176,8 +178,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       temporal: durable,
       catalog: registry,
       limits: { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
-      onSubmitted: (submitted) =>
-        submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
+      onSubmitted: (submitted) => submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
     });
     const keyStore = new KeyStore(ds, config.JOBGATE_ADMIN_KEY);
 
@@ -223,7 +224,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           presence,
           lanes,
           queues:
-            parts.workerQueues ?? (Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined),
+            parts.workerQueues ??
+            (Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined),
           onFinished: (type, lane, outcome, ms) => metrics.jobFinished(type, lane, outcome, ms),
         });
         closers.push(() => worker.close());

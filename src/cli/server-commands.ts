@@ -184,7 +184,7 @@ export function registerServerCommands(program: Command): void {
   program
     .command('worker')
     .description(
-      "run a worker for the definitions of --jobs: registers them and serves them on BullMQ and Temporal",
+      'run a worker for the definitions of --jobs: registers them and serves them on BullMQ and Temporal',
     )
     .option(
       '--jobs <modules>',

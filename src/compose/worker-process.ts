@@ -55,10 +55,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
   const { config, log } = o;
   const resolved = resolveDefinitions(o.definitions);
-  const lanes = o.lanes ?? [
-    Backend.BULLMQ,
-    ...(config.TEMPORAL_ENABLED ? [Backend.TEMPORAL] : []),
-  ];
+  const lanes = o.lanes ?? [Backend.BULLMQ, ...(config.TEMPORAL_ENABLED ? [Backend.TEMPORAL] : [])];
   const wanted = (q: string): boolean => !o.queues || o.queues.includes(q);
   const served = new Map<string, ServedJob>();
   for (const t of resolved.types) {
@@ -164,7 +161,12 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
     throw err;
   }
   log.info(
-    { id, types: resolved.types.map((t) => t.name), lanes, queues: [...fastQueues, ...durableQueues] },
+    {
+      id,
+      types: resolved.types.map((t) => t.name),
+      lanes,
+      queues: [...fastQueues, ...durableQueues],
+    },
     'worker running',
   );
   return { id, close };

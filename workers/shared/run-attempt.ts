@@ -51,7 +51,9 @@ function checkResult(value: unknown, max: number): unknown {
     );
   }
   if (json === undefined || typeof value === 'function' || typeof value === 'symbol')
-    throw new NonRetryableError(`run returned a ${typeof value}, which is not JSON; return plain data`);
+    throw new NonRetryableError(
+      `run returned a ${typeof value}, which is not JSON; return plain data`,
+    );
   const size = Buffer.byteLength(json);
   if (size > max)
     throw new NonRetryableError(
@@ -88,7 +90,9 @@ export async function runAttempt(a: AttemptInput): Promise<unknown> {
   stop.catch(() => undefined);
   try {
     const value = await Promise.race([
-      Promise.resolve().then(() => a.def.options.run(checked.value as never, { ...a.ctx, signal: ac.signal })),
+      Promise.resolve().then(() =>
+        a.def.options.run(checked.value as never, { ...a.ctx, signal: ac.signal }),
+      ),
       stop,
     ]);
     return checkResult(value, a.maxResultBytes);

@@ -20,8 +20,6 @@ export interface ActivityDeps {
   log: Logger;
 }
 
-
-
 /** Runs `fn` while heartbeating, so the server sees the worker alive and can deliver cancellation. */
 async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
@@ -47,7 +45,6 @@ function activityFailure(err: unknown): unknown {
     return ApplicationFailure.nonRetryable(err.message, 'NonRetryableError');
   return err;
 }
-
 
 /** Builds the activities of the Temporal worker; tests may pass their own processors. */
 export function createActivities(deps: ActivityDeps) {

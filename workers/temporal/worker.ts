@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Backend, JobEventType } from '../../src/model/enums';
 import type { QueueLimits } from '../bullmq/bullmq-worker';
 import type { JobLogger } from '../shared/job-logger';
@@ -59,7 +59,10 @@ const bundles = new Map<string, Promise<WorkflowBundle>>();
  * JS under dist/, or the TypeScript source under ts-jest (the SDK's bundler compiles it with
  * swc). Users' `jobgate/workflow` imports resolve to this same copy of jobgate.
  */
-export function workflowBundle(log: Logger, workflowsPaths: string[] = []): Promise<WorkflowBundle> {
+export function workflowBundle(
+  log: Logger,
+  workflowsPaths: string[] = [],
+): Promise<WorkflowBundle> {
   const paths = [require.resolve('./workflows'), ...new Set(workflowsPaths)];
   const key = paths.join('\n');
   let bundle = bundles.get(key);
@@ -71,13 +74,21 @@ export function workflowBundle(log: Logger, workflowsPaths: string[] = []): Prom
       workflowInterceptorModules: [require.resolve('./workflow-interceptors')],
       webpackConfigHook: (config) => {
         config.resolve = config.resolve ?? {};
+        // The generated entry lives outside any package: Temporal's own modules resolve from
+        // the node_modules that holds this copy of @temporalio/workflow.
+        config.resolve.modules = [
+          ...(config.resolve.modules ?? ['node_modules']),
+          dirname(dirname(dirname(require.resolve('@temporalio/workflow/package.json')))),
+        ];
         config.resolve.alias = {
           ...(config.resolve.alias as Record<string, string> | undefined),
           'jobgate/workflow$': require.resolve('../../src/sdk/workflow'),
         };
         return config;
       },
-      logger: new PinoTemporalLogger(log.child({ component: 'temporal-bundler' }, { level: 'warn' })),
+      logger: new PinoTemporalLogger(
+        log.child({ component: 'temporal-bundler' }, { level: 'warn' }),
+      ),
     }).catch((err: unknown) => {
       bundles.delete(key);
       throw err;

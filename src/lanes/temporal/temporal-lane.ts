@@ -324,9 +324,9 @@ export class TemporalLane implements DurableLane {
   async stats(): Promise<QueueCounts[]> {
     try {
       return await Promise.all(
-        this.o.catalog.taskQueues().map((q) =>
-          taskQueueCounts(this.client, q, taskQueueName(this.o.prefix, q)),
-        ),
+        this.o.catalog
+          .taskQueues()
+          .map((q) => taskQueueCounts(this.client, q, taskQueueName(this.o.prefix, q))),
       );
     } catch (err) {
       throw translateTemporalError(err, 'stats');
