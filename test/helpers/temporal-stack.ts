@@ -18,6 +18,8 @@ export interface TemporalStackOptions {
   workerEmitter?: (e: BusEmitter) => BusEmitter;
   /** Run a reconciler with these options. @defaultValue none */
   reconciler?: ReconcilerOptions;
+  /** BullMQ queues this process works on; false for none (jobs wait for a worker process). @defaultValue every queue */
+  bullmqWorker?: string[] | false;
 }
 
 export interface TemporalStack extends Stack {
@@ -76,6 +78,7 @@ export async function startTemporalStack(o: TemporalStackOptions = {}): Promise<
   let reconciler: Reconciler | null = null;
   const stack = await startStack({
     env: { JOBGATE_PREFIX: prefix, TEMPORAL_ADDRESS: temporalAddress },
+    ...(o.bullmqWorker !== undefined ? { bullmqWorker: o.bullmqWorker } : {}),
     durableLane: async ({ emitter }) => {
       lane = await TemporalLane.connect({
         address: temporalAddress,
