@@ -17,6 +17,8 @@ export interface TemporalStackOptions {
   workerEmitter?: (e: BusEmitter) => BusEmitter;
   /** Run a reconciler with these options. @defaultValue none */
   reconciler?: ReconcilerOptions;
+  /** BullMQ queues this process works on; false for none (jobs wait for a worker process). @defaultValue every queue */
+  bullmqWorker?: string[] | false;
 }
 
 export interface TemporalStack extends Stack {
@@ -75,6 +77,7 @@ export async function startTemporalStack(o: TemporalStackOptions = {}): Promise<
   let reconciler: Reconciler | null = null;
   const stack = await startStack({
     env: { JOBGATE_PREFIX: prefix, TEMPORAL_ADDRESS: temporalAddress },
+    ...(o.bullmqWorker !== undefined ? { bullmqWorker: o.bullmqWorker } : {}),
     temporalWorker: o.worker !== false,
     workerEmitter: o.workerEmitter,
     durableLane: async ({ emitter, catalog }) => {

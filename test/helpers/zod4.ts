@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,7 +18,7 @@ export function installZod4(): Zod4Install {
   const dir = mkdtempSync(join(tmpdir(), 'jobgate-zod4-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'zod4-user', private: true }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', 'zod@4'], { cwd: dir, stdio: 'pipe' });
-  const req = (m: string): any => require(require.resolve(m, { paths: [dir] }));
+  const req = createRequire(join(dir, 'package.json'));
   return {
     dir,
     zod: req('zod'),

@@ -92,7 +92,9 @@ describe('queue limits on BULLMQ', () => {
     expect(events).toHaveLength(12);
     const peak = peakRunning(events, 'STARTED', 'COMPLETED');
     const span = Date.parse(events.at(-1)!.timestamp) - Date.parse(events[0].timestamp);
-    console.log(`global concurrency 1 on BULLMQ: peak ${peak} running, 6 naps of 200 ms in ${span} ms`);
+    console.log(
+      `global concurrency 1 on BULLMQ: peak ${peak} running, 6 naps of 200 ms in ${span} ms`,
+    );
     expect(peak).toBe(1);
     expect(span).toBeGreaterThanOrEqual(6 * 200 - 50);
   });

@@ -49,12 +49,18 @@ describe('an attempt that passes timeoutMs', () => {
   it('fails as timed out on BULLMQ, retried once, when run ignores its signal', () =>
     expectTimedOutTwice(timeoutJobs.ignoresSignal.name, 'BULLMQ'));
 
-  it('fails as timed out on TEMPORAL, retried once, when run ignores its signal', () =>
-    expectTimedOutTwice(timeoutJobs.ignoresSignal.name, 'TEMPORAL'), 90_000);
+  it(
+    'fails as timed out on TEMPORAL, retried once, when run ignores its signal',
+    () => expectTimedOutTwice(timeoutJobs.ignoresSignal.name, 'TEMPORAL'),
+    90_000,
+  );
 
   it('fails as timed out on BULLMQ when run stops with its own error as the signal aborts', () =>
     expectTimedOutTwice(timeoutJobs.honoursSignal.name, 'BULLMQ'));
 
-  it('fails as timed out on TEMPORAL when run stops with its own error as the signal aborts', () =>
-    expectTimedOutTwice(timeoutJobs.honoursSignal.name, 'TEMPORAL'), 90_000);
+  it(
+    'fails as timed out on TEMPORAL when run stops with its own error as the signal aborts',
+    () => expectTimedOutTwice(timeoutJobs.honoursSignal.name, 'TEMPORAL'),
+    90_000,
+  );
 });
