@@ -110,6 +110,7 @@ describe('a fresh clone', () => {
   let dir: string;
   let child: ChildProcess | undefined;
   let output = '';
+  let passed = false;
 
   afterAll(async () => {
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
@@ -119,7 +120,11 @@ describe('a fresh clone', () => {
         // Already gone.
       }
     }
-    if (dir && output) writeFileSync(join(tmpdir(), `jobgate-fresh-clone-${id}.log`), output);
+    if (!passed && output) {
+      const file = join(tmpdir(), `jobgate-fresh-clone-${id}.log`);
+      writeFileSync(file, output);
+      console.warn(`the output of npm start is in ${file}`);
+    }
     const redis = new Redis(REDIS_URL);
     let cursor = '0';
     do {
@@ -231,7 +236,12 @@ describe('a fresh clone', () => {
 
       process.kill(-pgid, 'SIGINT');
       const stopBy = Date.now() + 60_000;
-      const result = await Promise.race([exit, sleep(60_000).then(() => null)]);
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        exit,
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), 60_000))),
+      ]);
+      clearTimeout(timer);
       if (!result) throw new Error(`npm start did not exit within 60 s of SIGINT:\n${output}`);
       let left: Proc[] = [];
       while (Date.now() < stopBy) {
@@ -245,6 +255,7 @@ describe('a fresh clone', () => {
       expect(await listening(port)).toBe(false);
       expect(await listening(temporalPort)).toBe(false);
       expect(output).toContain('stopping temporal dev server');
+      passed = true;
     },
     TIMEOUT,
   );
