@@ -37,7 +37,21 @@ function authorizationOf(headers) {
 // graphql-ws carries the key in the connection_init payload, so the socket is keyed by the
 // Authorization value of the headers tab: editing the key opens a new connection.
 const fetchers = new Map();
-function fetcher(params, opts) {
+// GraphiQL fetches the schema as soon as it mounts, before the headers editor exists, and then
+// sends no headers at all: that request answered 401 and left the page without a schema. It gets
+// the headers this page was served with; operations the user runs carry the headers tab as it is.
+const pageHeaders = (() => {
+  try {
+    return defaultHeaders ? JSON.parse(defaultHeaders) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+function fetcher(params, rawOpts) {
+  const opts =
+    pageHeaders && !rawOpts?.headers && params?.operationName === 'IntrospectionQuery'
+      ? { ...rawOpts, headers: pageHeaders }
+      : rawOpts;
   const authorization = authorizationOf(opts?.headers);
   let f = fetchers.get(authorization);
   if (!f) {

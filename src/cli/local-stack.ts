@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
@@ -124,25 +125,55 @@ async function ensurePostgres(config: Config, log: Logger): Promise<Started | nu
   };
 }
 
-/** Temporal: use it when it answers, else start the dev server (SQLite under .data/, UI on 8233). */
-async function ensureTemporal(
+const temporalBinary = join(root, '.tools', 'bin', 'temporal');
+
+/** Runs scripts/ensure-temporal.sh, which says what it does on stderr; resolves to its exit code. */
+function buildTemporalCli(): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', [join(root, 'scripts', 'ensure-temporal.sh')], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', () => resolve(127));
+    // Interrupted (Ctrl-C reaches the whole process group): 128 + the signal, as a shell says it.
+    child.once('exit', (code, signal) =>
+      resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)),
+    );
+  });
+}
+
+/**
+ * Temporal, before anything is started: is a server answering at TEMPORAL_ADDRESS, or can the
+ * dev server be run (building its CLI once when it is missing)? Throws, with what to do, when
+ * neither, so that the stack never half-starts.
+ */
+async function prepareTemporal(config: Config): Promise<'reachable' | 'dev-server'> {
+  if (await temporalReachable(config.TEMPORAL_ADDRESS)) return 'reachable';
+  if (existsSync(temporalBinary)) return 'dev-server';
+  const code = await buildTemporalCli();
+  if (code === 0 && existsSync(temporalBinary)) return 'dev-server';
+  throw new Error(
+    code === 3
+      ? 'jobgate: nothing was started (Go is missing; see above).'
+      : code === 130 || code === 143
+        ? 'jobgate: stopped while building the Temporal CLI; nothing was started.'
+        : `jobgate: nothing was started: the Temporal CLI could not be built (scripts/ensure-temporal.sh exited ${code}). Point TEMPORAL_ADDRESS at a Temporal server that runs, or set TEMPORAL_ENABLED=false for the BullMQ lane alone.`,
+  );
+}
+
+/** The Temporal dev server (SQLite under .data/, web UI on the gRPC port + 1000: 8233 by default). */
+async function startTemporal(
   config: Config,
   log: Logger,
-): Promise<{ started: Started | null; uiUrl: string | null }> {
-  if (await temporalReachable(config.TEMPORAL_ADDRESS)) return { started: null, uiUrl: null };
-  const binary = join(root, '.tools', 'bin', 'temporal');
-  if (!existsSync(binary)) {
-    throw new Error(
-      `Temporal does not answer at ${config.TEMPORAL_ADDRESS} and ${binary} is missing: run 'bash scripts/ensure-temporal.sh' (npm start does), or set TEMPORAL_ADDRESS.`,
-    );
-  }
+): Promise<{ started: Started; uiUrl: string | null }> {
+  const binary = temporalBinary;
   const port = Number(config.TEMPORAL_ADDRESS.split(':').at(-1)) || 7233;
   mkdirSync(join(root, '.data'), { recursive: true });
   log.info({ port }, 'starting the Temporal dev server');
   const server = await startDevServer({
     binary,
     port,
-    uiPort: 8233,
+    uiPort: port + 1000,
     dbFile: join(root, '.data', 'temporal.db'),
     namespace: config.TEMPORAL_NAMESPACE,
     log,
@@ -153,18 +184,27 @@ async function ensureTemporal(
   };
 }
 
-/** Brings up what the local stack lacks; returns what it started (stop in reverse) and the Temporal UI URL. */
+/**
+ * Brings up what the local stack lacks (Temporal only when TEMPORAL_ENABLED); returns what it
+ * started (stop in reverse) and the Temporal UI URL. What Temporal needs is settled first, so a
+ * missing Go or a failed build stops before anything runs.
+ */
 export async function ensureLocalStack(
   config: Config,
   log: Logger,
 ): Promise<{ started: Started[]; temporalUi: string | null }> {
+  const temporal = config.TEMPORAL_ENABLED ? await prepareTemporal(config) : null;
   const started: Started[] = [];
   try {
     for (const s of [await ensureRedis(config, log), await ensurePostgres(config, log)])
       if (s) started.push(s);
-    const t = await ensureTemporal(config, log);
-    if (t.started) started.push(t.started);
-    return { started, temporalUi: t.uiUrl ?? `http://localhost:8233` };
+    if (temporal !== 'dev-server') {
+      // A server answers already (its UI most likely on the default port), or Temporal is off.
+      return { started, temporalUi: temporal === 'reachable' ? 'http://localhost:8233' : null };
+    }
+    const t = await startTemporal(config, log);
+    started.push(t.started);
+    return { started, temporalUi: t.uiUrl };
   } catch (err) {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
     throw err;

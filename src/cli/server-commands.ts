@@ -127,9 +127,7 @@ export function registerServerCommands(program: Command): void {
         import('./local-stack.js'),
       ]);
       const log = createLogger(config);
-      const { started, temporalUi } = config.TEMPORAL_ENABLED
-        ? await ensureLocalStack(config, log)
-        : { started: [], temporalUi: null };
+      const { started, temporalUi } = await ensureLocalStack(config, log);
       // GraphiQL opens with the admin key in its headers tab; never in production.
       await serve(
         config,

@@ -134,6 +134,10 @@ describe('graphiqlRoutes', () => {
   let userDataDir: string;
   const foreign: string[] = [];
   const pageErrors: string[] = [];
+  /** Errors in the browser console (a failed request logs one, e.g. "401 (Unauthorized)"). */
+  const consoleErrors: string[] = [];
+  /** Status of each schema introspection the pages sent. */
+  const introspections: number[] = [];
 
   beforeAll(async () => {
     ensureBundle();
@@ -176,6 +180,12 @@ describe('graphiqlRoutes', () => {
   const open = async (path: string): Promise<Page> => {
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${path}: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${path}: ${m.text()} (${m.location().url})`);
+    });
+    page.on('response', (r) => {
+      if (/IntrospectionQuery/.test(r.request().postData() ?? '')) introspections.push(r.status());
+    });
     const res = await page.goto(`${stack.url.replace(/\/graphql$/, '')}${path}`);
     expect(res?.status()).toBe(200);
     await page.locator('.graphiql-container').waitFor({ timeout: 30_000 });
@@ -217,6 +227,30 @@ describe('graphiqlRoutes', () => {
         throw new Error(`GraphiQL ran the ${tab} tab under another name: ${outcome.refused}`);
     }
   };
+
+  it('loads the schema with the dev key on the first visit, with no error in the console', async () => {
+    // A fresh profile: no tabs or headers from an earlier visit.
+    const page = await open('/graphiql');
+    await stack.waitFor(
+      async () => introspections.length > 0,
+      15_000,
+      'the introspection of the first page load',
+    );
+    // The schema arrived: the documentation explorer lists the root types.
+    const docs = page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]');
+    await docs.click();
+    await page.locator('.graphiql-doc-explorer-root-type').first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('.graphiql-doc-explorer-content').innerText()).toContain('Query');
+    // Closed again: the open plugin is remembered for the pages the next test opens.
+    await page
+      .locator('.graphiql-sidebar button[aria-label="Hide Documentation Explorer"]')
+      .click();
+    await page.waitForTimeout(1000);
+    expect(introspections).toEqual([200]);
+    expect(consoleErrors).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
 
   it('runs a jobEvents subscription in one tab and shows the event of a job submitted from another', async () => {
     const watcher = await open('/graphiql');
@@ -265,6 +299,8 @@ describe('graphiqlRoutes', () => {
 
     expect(foreign).toEqual([]);
     expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(introspections.every((s) => s === 200)).toBe(true);
   });
 });
 

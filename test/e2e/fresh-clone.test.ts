@@ -1,0 +1,264 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Client as PgClient } from 'pg';
+import { REDIS_URL } from '../helpers/stack';
+
+/**
+ * What a new user does: clone the repository, `npm start`, run the README's first mutation,
+ * Ctrl-C. The clone has no node_modules/, dist/ or .tools/, so `npm start` installs, builds and
+ * builds the Temporal CLI itself (from the machine's npm and Go caches, so in a minute or two).
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const PG_BASE = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+// A minute or two on a quiet machine; a busy CI runner (other suites on the same cores) has
+// taken five.
+const TIMEOUT = 10 * 60_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+
+/** A free port whose +1000 (where the dev server puts its web UI) is free too. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    if (port + 1000 <= 65535 && (await portIsFree(port + 1000))) return port;
+  }
+}
+
+const listening = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = createConnection({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  cmd: string;
+}
+
+/** Every process on this machine, from /proc. */
+function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+      const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      out.push({ pid: Number(name), ppid: Number(ppid), pgid: Number(pgid), cmd });
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return out;
+}
+
+/** The processes of the group `pgid` and every descendant of `root`, wherever its group. */
+function treeOf(root: number, pgid: number): Proc[] {
+  const all = processes();
+  const found = new Map<number, Proc>();
+  for (const p of all) if (p.pgid === pgid || p.pid === root) found.set(p.pid, p);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all)
+      if (!found.has(p.pid) && found.has(p.ppid)) {
+        found.set(p.pid, p);
+        grew = true;
+      }
+  }
+  return [...found.values()];
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    // A zombie still answers kill 0; it holds nothing but its exit status.
+    return !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+describe('a fresh clone', () => {
+  const id = randomBytes(4).toString('hex');
+  const prefix = `fc${id}`;
+  const dbName = `jobgate_fc_${id}`;
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let output = '';
+  let passed = false;
+
+  afterAll(async () => {
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    if (!passed && output) {
+      const file = join(tmpdir(), `jobgate-fresh-clone-${id}.log`);
+      writeFileSync(file, output);
+      console.warn(`the output of npm start is in ${file}`);
+    }
+    const redis = new Redis(REDIS_URL);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+    const pg = new PgClient({ connectionString: `${PG_BASE}/postgres` });
+    await pg.connect();
+    await pg.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await pg.end();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 180_000);
+
+  it(
+    "npm start brings the whole stack up, runs the README's first mutation, and Ctrl-C leaves no process behind",
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'jobgate-clone-'));
+      execFileSync('git', ['clone', '--quiet', ROOT, dir], { stdio: 'ignore' });
+      for (const absent of ['node_modules', 'dist', '.tools', '.data'])
+        expect(existsSync(join(dir, absent))).toBe(false);
+
+      const port = await freePortPair();
+      const temporalPort = await freePortPair();
+      const env: NodeJS.ProcessEnv = {};
+      // The environment of a shell, not of this test run (npm's and jest's variables, the test
+      // Temporal server's address, NODE_ENV=test stay out).
+      for (const [k, v] of Object.entries(process.env))
+        if (!/^(npm_|JOBGATE_|TEMPORAL_|JEST_|NODE_ENV$|PORT$|HOST$|DATABASE_URL$)/.test(k))
+          env[k] = v;
+      Object.assign(env, {
+        PORT: String(port),
+        JOBGATE_PREFIX: prefix,
+        DATABASE_URL: `${PG_BASE}/${dbName}`,
+        REDIS_URL,
+        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+        RATE_LIMIT_PER_SECOND: '0',
+      });
+
+      const started = Date.now();
+      // Its own process group, as a terminal gives a command: Ctrl-C signals that group.
+      const npm = spawn('npm', ['start'], {
+        cwd: dir,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = npm;
+      const pgid = npm.pid as number;
+      npm.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+      npm.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+      const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+        npm.once('exit', (code, signal) => r({ code, signal })),
+      );
+      let exited = false;
+      void exit.then(() => (exited = true));
+
+      const base = `http://127.0.0.1:${port}`;
+      const until = Date.now() + TIMEOUT - 2 * 60_000;
+      for (;;) {
+        if (exited) throw new Error(`npm start exited before /readyz answered:\n${output}`);
+        if (Date.now() > until) throw new Error(`/readyz did not answer in time:\n${output}`);
+        const ok = await fetch(`${base}/readyz`)
+          .then((r) => r.ok)
+          .catch(() => false);
+        if (ok) break;
+        await sleep(500);
+      }
+      console.log(
+        `fresh clone: npm start answered /readyz after ${(Date.now() - started) / 1000} s`,
+      );
+      // It said what it built, once, and kept Go's download lines to the log file.
+      expect(output).toContain('building the Temporal dev server once');
+      expect(output).not.toMatch(/^go: downloading/m);
+      expect(existsSync(join(dir, '.tools', 'temporal-build.log'))).toBe(true);
+
+      const key = /admin key\s+(dev_[0-9a-f]+)/.exec(output)?.[1];
+      expect(key).toBeDefined();
+      const gql = async (query: string, variables?: Record<string, unknown>): Promise<any> => {
+        const res = await fetch(`${base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ query, variables }),
+        });
+        const body = (await res.json()) as { data?: any; errors?: unknown };
+        if (!res.ok || body.errors) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
+        return body.data;
+      };
+
+      // The README's first mutation, as the README has it.
+      const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+      const mutation = /```graphql\n(mutation[^\n]*)\n```/.exec(readme)?.[1];
+      expect(mutation).toContain('submitJob(input: { type: "sleep"');
+      const submitted = (await gql(mutation as string)).submitJob as { id: string };
+      expect(submitted.id).toBeTruthy();
+      let status = '';
+      for (const end = Date.now() + 60_000; Date.now() < end && status !== 'SUCCEEDED';) {
+        await sleep(500);
+        status = (await gql('query($id: ID!) { job(id: $id) { status } }', { id: submitted.id }))
+          .job?.status;
+        expect(['QUEUED', 'DELAYED', 'RUNNING', 'SUCCEEDED', undefined]).toContain(status);
+      }
+      expect(status).toBe('SUCCEEDED');
+
+      // Everything it runs, before Ctrl-C: npm, the gateway's node, the Temporal dev server.
+      const tree = treeOf(npm.pid as number, pgid);
+      expect(tree.some((p) => /temporal server start-dev/.test(p.cmd))).toBe(true);
+
+      process.kill(-pgid, 'SIGINT');
+      const stopBy = Date.now() + 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        exit,
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), 60_000))),
+      ]);
+      clearTimeout(timer);
+      if (!result) throw new Error(`npm start did not exit within 60 s of SIGINT:\n${output}`);
+      let left: Proc[] = [];
+      while (Date.now() < stopBy) {
+        left = [...tree.filter((p) => alive(p.pid)), ...treeOf(-1, pgid)].filter(
+          (p, i, a) => a.findIndex((q) => q.pid === p.pid) === i && alive(p.pid),
+        );
+        if (left.length === 0) break;
+        await sleep(250);
+      }
+      expect(left.map((p) => `${p.pid} ${p.cmd}`)).toEqual([]);
+      expect(await listening(port)).toBe(false);
+      expect(await listening(temporalPort)).toBe(false);
+      expect(output).toContain('stopping temporal dev server');
+      passed = true;
+    },
+    TIMEOUT,
+  );
+});
