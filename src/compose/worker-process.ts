@@ -83,6 +83,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
   });
   const closers: (() => Promise<void>)[] = [];
   let bullmq: BullmqWorkers | null = null;
+  let temporal: { active(): number } | null = null;
   let stopping = false;
   const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const startedAt = new Date();
@@ -100,7 +101,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
       concurrency: [...new Set([...fastQueues, ...durableQueues])]
         .map((q) => limitsOf(q).concurrency)
         .reduce((a, b) => a + b, 0),
-      activeJobs: bullmq?.active ?? 0,
+      activeJobs: (bullmq?.active ?? 0) + (temporal?.active() ?? 0),
       startedAt,
       stopping,
     }),
@@ -153,6 +154,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
         logger,
         onFinished: (type, outcome, ms) => o.onFinished?.(type, 'TEMPORAL', outcome, ms),
       });
+      temporal = t;
       closers.push(() => t.close());
     }
     await heartbeat.beatNow();

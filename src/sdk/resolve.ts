@@ -31,6 +31,17 @@ export interface ResolvedDefinitions {
  * definitions with one name, a schema that cannot compile, or one activity name bound to two
  * functions.
  */
+/** A short description of a value that is not a definition, for the error. */
+function describeValue(v: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return `${typeof v} ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
+}
+
 export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
   const jobs = new Map<string, JobDefinition>();
   const workflows = new Map<string, WorkflowDefinition>();
@@ -49,9 +60,9 @@ export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
     }
     if (kind !== 'job' && kind !== 'workflow')
       throw new DefinitionError(
-        String((def as { name?: unknown } | null)?.name),
+        describeValue(def),
         null,
-        'is not a jobgate definition',
+        'is not a jobgate definition (make it with defineJob, defineQueue or defineWorkflow)',
         'value',
       );
     if (jobs.has(def.name) || workflows.has(def.name))

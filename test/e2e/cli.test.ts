@@ -581,7 +581,7 @@ describe('errors', () => {
     const unknownType = await cli(['jobs', 'submit', 'nosuch']);
     expect(unknownType.code).toBe(1);
     expect(unknownType.stderr).toContain(
-      "error: input.type: unknown job type 'nosuch'; known types: echo",
+      "error: input.type: unknown job type 'nosuch'; known types: approval, batch, charge, echo",
     );
     expect(unknownType.stderr).toContain('(BAD_USER_INPUT)');
     const missing = await cli(['jobs', 'get', '00000000-0000-0000-0000-000000000000']);

@@ -96,7 +96,7 @@ describe('jobgate workers list', () => {
       pid: 77,
       lanes: [Backend.BULLMQ],
       queues: ['cli-q'],
-      types: { echo: 'builtin' },
+      types: { echo: stack.app.registry.find('echo')?.version ?? 'missing' },
       concurrency: 4,
       activeJobs: 1,
       startedAt: new Date(),

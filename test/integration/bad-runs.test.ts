@@ -37,7 +37,9 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('a run that misbehaves on %s', (b
     async ({ type, says, attempts }) => {
       const job = await stack.submit({ type, backend });
       const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 40_000);
-      console.log(`${type} on ${backend}: ${done.status}, ${done.attempts} attempt(s): ${done.error}`);
+      console.log(
+        `${type} on ${backend}: ${done.status}, ${done.attempts} attempt(s): ${done.error}`,
+      );
       expect(done.status).toBe('FAILED');
       expect(done.error).toMatch(says);
       expect(done.attempts).toBe(attempts);
@@ -70,7 +72,8 @@ describe('a job type the gateway cannot run now', () => {
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const message = r.errors![0].message;
     expect(message).toContain("unknown job type 'never.registered'");
-    for (const known of ['echo', 'sleep', badJobs.returnsHuge.name]) expect(message).toContain(known);
+    for (const known of ['echo', 'sleep', badJobs.returnsHuge.name])
+      expect(message).toContain(known);
     const rows = await stack.app.ds.query('SELECT count(*)::int AS n FROM jobs');
     expect(rows[0].n).toBe(0);
   });

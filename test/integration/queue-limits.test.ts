@@ -1,5 +1,5 @@
-import { definitionsOf } from '../../src/sdk/load-modules';
 import type { JobEvent } from '../../src/model/job-event';
+import { definitionsOf } from '../../src/sdk/load-modules';
 import { startLaneStack } from '../fixtures/lane-stack';
 import type { LaneStack } from '../fixtures/lane-stack';
 import * as limits from '../fixtures/limits-jobs';

@@ -17,6 +17,8 @@ export interface ActivityDeps {
   logger: JobLogger;
   /** Largest result kept, bytes of JSON. @defaultValue 1048576 */
   maxResultBytes?: number;
+  /** Counts attempts running now (heartbeats report it). */
+  active?: { n: number };
   log: Logger;
 }
 
@@ -60,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const { attempt, activityId } = ctx.info;
       const base = temporalEvent(a.job, JobEventType.LOG, { attempt, activityId });
+      if (deps.active) deps.active.n++;
       try {
         return await heartbeating(() =>
           runAttempt({
@@ -87,6 +90,7 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         throw activityFailure(err);
       } finally {
+        if (deps.active) deps.active.n--;
         await deps.logger.flush(base);
       }
     },

@@ -161,13 +161,20 @@ function orderedSink(
  */
 export async function startTemporalWorker(
   o: TemporalWorkerOptions,
-): Promise<{ close(): Promise<void> }> {
+): Promise<{ close(): Promise<void>; active(): number }> {
   installRuntime(o.log);
   const code = await workflowBundle(o.log, o.workflowsPaths);
   const connection = await NativeConnection.connect({ address: o.address });
+  const active = { n: 0 };
   const activities = {
     ...o.activities,
-    ...createActivities({ emitter: o.emitter, jobs: o.jobs, logger: o.logger, log: o.log }),
+    ...createActivities({
+      emitter: o.emitter,
+      jobs: o.jobs,
+      logger: o.logger,
+      active,
+      log: o.log,
+    }),
   };
   const workers: Worker[] = [];
   try {
@@ -215,6 +222,7 @@ export async function startTemporalWorker(
     'Temporal worker running',
   );
   return {
+    active: () => active.n,
     async close() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.all(runs);
