@@ -26,11 +26,6 @@ export interface ResolvedDefinitions {
   activities: Record<string, ActivityFunction>;
 }
 
-/**
- * Checks and indexes a worker's definitions. Throws a DefinitionError naming the type on two
- * definitions with one name, a schema that cannot compile, or one activity name bound to two
- * functions.
- */
 /** A short description of a value that is not a definition, for the error. */
 function describeValue(v: unknown): string {
   let text: string;
@@ -42,6 +37,11 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`;
 }
 
+/**
+ * Checks and indexes a worker's definitions. Throws a DefinitionError naming the type on two
+ * definitions with one name, a schema that cannot compile, or one activity name bound to two
+ * functions.
+ */
 export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
   const jobs = new Map<string, JobDefinition>();
   const workflows = new Map<string, WorkflowDefinition>();
