@@ -159,6 +159,20 @@ drill('Redis connections killed (CLIENT KILL TYPE pubsub, then TYPE normal)', ()
     );
     expect(completions.ids).toEqual(done);
     expect(completions.resumes).toBe(0);
+    // The worker came through every kill still registered: it heartbeats again, ACTIVE.
+    const killsEnded = Date.now();
+    const beating = await stack.waitFor(
+      async () =>
+        (await stack.app.presence.list(stack.app.registry)).find(
+          (w) =>
+            w.pid === worker.pid &&
+            w.status === 'ACTIVE' &&
+            w.lastHeartbeatAt.getTime() > killsEnded,
+        ),
+      15_000,
+      'a heartbeat of the worker after the kills',
+    );
+    expect(beating.jobTypes).toContain('echo');
     live.dispose();
     worker.kill('SIGTERM');
     await exited(worker);
