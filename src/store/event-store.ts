@@ -2,7 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { pgJson } from './pg-json';
 import type { JobEvent } from '../model/job-event';
 import { formatStreamId, parseStreamId } from '../model/stream-id';
-import type { Backend, JobEventType } from '../model/enums';
+import { JobEventType } from '../model/enums';
+import type { Backend } from '../model/enums';
 import type { EventQuery } from '../model/event-query';
 
 interface EventRow {
@@ -116,39 +117,31 @@ export class EventStore {
    * The first `first` events after `after` of each job, in one statement
    * (the batch function of the `Job.events` DataLoader).
    */
-  async forJobs(
+  forJobs(
     jobIds: readonly string[],
     first: number,
     after?: string,
   ): Promise<Map<string, JobEvent[]>> {
-    const params: unknown[] = [jobIds, first];
-    let cond = '';
-    if (after) {
-      const p = parseStreamId(after);
-      params.push(p.ms, p.seq);
-      cond = 'AND (e.ms, e.seq) > ($3, $4)';
-    }
-    // LATERAL walks the (job_id, ms, seq) index once per job and stops after `first` rows.
-    const rows: EventRow[] = await this.ds.query(
-      `SELECT e.* FROM unnest($1::text[]) AS j(id)
-       CROSS JOIN LATERAL (
-         SELECT ${COLUMNS} FROM job_events e WHERE e.job_id = j.id ${cond} ORDER BY e.ms, e.seq LIMIT $2
-       ) e`,
-      params,
-    );
-    const out = new Map<string, JobEvent[]>(jobIds.map((id) => [id, []]));
-    for (const r of rows) out.get(r.job_id)?.push(toEvent(r));
-    return out;
+    return this.firstOfJobs(jobIds, first, after);
   }
 
   /**
    * Up to `first` LOG events of each job after `after` (exclusive), oldest first, in one
    * statement (the partial index `job_events_job_logs` holds LOG rows only).
    */
-  async logsForJobs(
+  logsForJobs(
     jobIds: readonly string[],
     first: number,
     after?: string,
+  ): Promise<Map<string, JobEvent[]>> {
+    return this.firstOfJobs(jobIds, first, after, JobEventType.LOG);
+  }
+
+  private async firstOfJobs(
+    jobIds: readonly string[],
+    first: number,
+    after?: string,
+    type?: JobEventType,
   ): Promise<Map<string, JobEvent[]>> {
     const params: unknown[] = [jobIds, first];
     let cond = '';
@@ -157,11 +150,14 @@ export class EventStore {
       params.push(p.ms, p.seq);
       cond = 'AND (e.ms, e.seq) > ($3, $4)';
     }
+    // A literal, not a parameter: the planner can then use the partial index of that type.
+    const ofType = type ? `AND e.type = '${type}'` : '';
+    // LATERAL walks the (job_id, ms, seq) index once per job and stops after `first` rows.
     const rows: EventRow[] = await this.ds.query(
       `SELECT e.* FROM unnest($1::text[]) AS j(id)
        CROSS JOIN LATERAL (
          SELECT ${COLUMNS} FROM job_events e
-          WHERE e.job_id = j.id AND e.type = 'LOG' ${cond} ORDER BY e.ms, e.seq LIMIT $2
+          WHERE e.job_id = j.id ${ofType} ${cond} ORDER BY e.ms, e.seq LIMIT $2
        ) e`,
       params,
     );
