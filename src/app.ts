@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
+import { SubmissionRelay } from './projection/submission-relay';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
 import type { Definition } from './sdk/definition-types';
@@ -206,6 +207,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       );
       await aggregator.start();
       closers.push(() => (aggregator as Aggregator).stop());
+      // The job rows are the submissions' outbox: the relay completes any a crash cut short.
+      const relay = new SubmissionRelay(
+        jobStore,
+        durable ? [bullmq, durable] : [bullmq],
+        log.child({ part: 'submission-relay' }),
+        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RELAY_AFTER_MS },
+      );
+      relay.start();
+      closers.push(() => relay.stop());
     }
 
     if (parts.jobs?.length) {

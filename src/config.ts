@@ -107,6 +107,22 @@ export const configSchema = z.object({
     .min(500)
     .default(15_000)
     .describe('A worker with no heartbeat for this long is LOST, ms'),
+  /** How old a never-started job must be before the submission relay checks its engine. */
+  RELAY_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(15_000)
+    .describe(
+      'A job accepted this long ago that never started is checked against its engine, and handed to it if missing (a submission cut short by a crash), ms',
+    ),
+  /** Pause between passes of the submission relay. */
+  RELAY_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5000)
+    .describe('How often the submission relay (beside the aggregator) runs, ms'),
   /** How often a worker sends its heartbeat. */
   WORKER_HEARTBEAT_MS: z.coerce
     .number()

@@ -12,6 +12,14 @@ export interface Lane {
   cancel(job: JobRecord, reason: string): Promise<JobStatus>;
   /** A new run of a FAILED or CANCELLED job under the same id. */
   retry(job: JobRecord): Promise<JobEvent>;
+  /** Whether the engine holds the job (waiting, delayed, running or kept after it ended). */
+  exists(job: JobRecord): Promise<boolean>;
+  /**
+   * Hands the engine jobs whose rows exist but which it does not hold (a submission cut
+   * short by a crash). `announce` emits their QUEUED events too, for rows that have none.
+   * A job the engine got meanwhile is left as it is.
+   */
+  redeliver(jobs: JobRecord[], announce: boolean): Promise<void>;
   /** Counts of the lane's queues. */
   stats(): Promise<QueueCounts[]>;
   close(): Promise<void>;

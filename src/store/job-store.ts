@@ -273,4 +273,32 @@ export class JobStore {
     );
     return rows.map(toRecord);
   }
+
+  /**
+   * Jobs of `backend` accepted before `before` that never started (QUEUED or DELAYED, no
+   * attempt yet), after the keyset position `after`, oldest first: what the submission
+   * relay checks against the engine.
+   */
+  async notStarted(
+    backend: Backend,
+    before: Date,
+    limit: number,
+    after?: JobCursor,
+  ): Promise<JobRecord[]> {
+    const params: unknown[] = [backend, before, limit];
+    let cond = '';
+    if (after) {
+      params.push(after.createdAt, after.id);
+      cond = 'AND (created_at, id) > ($4, $5)';
+    }
+    // The first status test is the predicate of the partial index jobs_unfinished.
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs WHERE backend = $1
+         AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND status IN ('QUEUED', 'DELAYED')
+         AND attempts = 0 AND started_at IS NULL AND created_at < $2 ${cond}
+       ORDER BY created_at, id LIMIT $3`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
 }

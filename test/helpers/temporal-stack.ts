@@ -11,6 +11,8 @@ import type { Stack } from './stack';
 import { testTemporalAddress } from './temporal-server';
 
 export interface TemporalStackOptions {
+  /** Settings over the test defaults. */
+  env?: Record<string, string>;
   /** Run a Temporal worker in this process. @defaultValue true */
   worker?: boolean;
   /** Wraps the emitter the in-process worker uses (to simulate lost events). */
@@ -76,7 +78,7 @@ export async function startTemporalStack(o: TemporalStackOptions = {}): Promise<
   let lane: TemporalLane | undefined;
   let reconciler: Reconciler | null = null;
   const stack = await startStack({
-    env: { JOBGATE_PREFIX: prefix, TEMPORAL_ADDRESS: temporalAddress },
+    env: { JOBGATE_PREFIX: prefix, TEMPORAL_ADDRESS: temporalAddress, ...o.env },
     ...(o.bullmqWorker !== undefined ? { bullmqWorker: o.bullmqWorker } : {}),
     temporalWorker: o.worker !== false,
     workerEmitter: o.workerEmitter,

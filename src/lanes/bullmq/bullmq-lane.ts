@@ -87,10 +87,16 @@ export class BullmqLane implements Lane {
   }
 
   private async enqueueNow(jobs: JobRecord[]): Promise<JobEvent[]> {
-    const byQueue = new Map<string, JobRecord[]>();
-    for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
     // QUEUED goes on the bus first, so it is always before the worker's STARTED.
     const events = await this.emitter.emit(jobs.map((j) => this.queuedEvent(j)));
+    await this.add(jobs);
+    return events;
+  }
+
+  /** One addBulk per queue; a job id BullMQ already holds is left as it is. */
+  private async add(jobs: JobRecord[]): Promise<void> {
+    const byQueue = new Map<string, JobRecord[]>();
+    for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
     await Promise.all(
       [...byQueue].map(([name, list]) =>
         this.queue(name).addBulk(
@@ -102,7 +108,11 @@ export class BullmqLane implements Lane {
         ),
       ),
     );
-    return events;
+  }
+
+  async redeliver(jobs: JobRecord[], announce: boolean): Promise<void> {
+    if (announce) await this.enqueueNow(jobs);
+    else await this.add(jobs);
   }
 
   /**

@@ -8,7 +8,8 @@ import type {
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
-import { badInput, conflict, notFound, unavailable } from '../../model/app-error';
+import { AppError, badInput, conflict, notFound, unavailable } from '../../model/app-error';
+import { ErrorCode } from '../../model/error-code';
 import { Backend, JobEventType, JobStatus } from '../../model/enums';
 import type { JobTypeCatalog } from '../../model/job-type';
 import type { JobRecord } from '../../model/job-record';
@@ -179,6 +180,26 @@ export class TemporalLane implements DurableLane {
       ),
     );
     return events;
+  }
+
+  async exists(job: JobRecord): Promise<boolean> {
+    return (await this.describeById(job.id)) !== null;
+  }
+
+  async redeliver(jobs: JobRecord[], announce: boolean): Promise<void> {
+    const started = async (j: JobRecord): Promise<void> => {
+      try {
+        if (announce) await this.enqueue([j]);
+        else
+          await this.call(j.id, () =>
+            this.client.workflow.start(this.workflowType(j), this.startOptions(j, j.delayMs ?? 0)),
+          );
+      } catch (err) {
+        // Started meanwhile (by the submission itself, or another relay): nothing to do.
+        if (!(err instanceof AppError && err.code === ErrorCode.CONFLICT)) throw err;
+      }
+    };
+    await Promise.all(jobs.map(started));
   }
 
   private async describeById(id: string): Promise<WorkflowExecutionDescription | null> {
