@@ -41,8 +41,9 @@ async function expectTimedOutTwice(type: string, backend: 'BULLMQ' | 'TEMPORAL')
   expect(retryAt).toBeGreaterThan(starts[0]);
   expect(retryAt).toBeLessThan(starts[1]);
   expect(types.at(-1)).toBe('FAILED');
-  // Two attempts of 500 ms, not two of the 5 s the job would take.
-  expect(tookMs).toBeLessThan(4500);
+  // Two attempts cut at 500 ms, not one attempt of the 20 s the job would take: an ignored
+  // signal does not keep the attempt alive (the bound is loose, for a loaded machine).
+  expect(tookMs).toBeLessThan(15_000);
 }
 
 describe('an attempt that passes timeoutMs', () => {

@@ -10,7 +10,7 @@ import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
 import { AppError, badInput, conflict, notFound, unavailable } from '../../model/app-error';
 import { ErrorCode } from '../../model/error-code';
-import { Backend, JobEventType, JobStatus } from '../../model/enums';
+import { Backend, JobEventType, JobStatus, Priority } from '../../model/enums';
 import type { JobTypeCatalog } from '../../model/job-type';
 import type { JobRecord } from '../../model/job-record';
 import {
@@ -135,11 +135,15 @@ export class TemporalLane implements DurableLane {
     return {
       workflowId: job.id,
       taskQueue: taskQueueName(this.o.prefix, job.queue),
-      // A user's workflow is called with its input alone; the job travels in the memo.
-      args: def.workflowName ? [job.input] : [arg],
-      memo: { [JOB_MEMO]: memo },
-      priority: { priorityKey: temporalPriority[job.priority] },
-      ...(def.workflowName ? { workflowExecutionTimeout: def.timeoutMs } : {}),
+      // A user's workflow is called with its input alone; the job travels in the memo. The
+      // processor workflow gets it all in its argument, and a start stays as small as it was.
+      ...(def.workflowName
+        ? { args: [job.input], memo: { [JOB_MEMO]: memo }, workflowExecutionTimeout: def.timeoutMs }
+        : { args: [arg] }),
+      // NORMAL is the server's default key, so it is left out.
+      ...(job.priority !== Priority.NORMAL
+        ? { priority: { priorityKey: temporalPriority[job.priority] } }
+        : {}),
       typedSearchAttributes: [
         { key: TENANT_ATTRIBUTE, value: job.tenant },
         { key: JOB_TYPE_ATTRIBUTE, value: job.type },
