@@ -126,7 +126,7 @@ describe('the packed package in a new project', () => {
       join(project, 'producer', 'tsconfig.json'),
       JSON.stringify({
         extends: '../tsconfig.json',
-        compilerOptions: { noEmit: true },
+        compilerOptions: { noEmit: true, rootDir: '..' },
         files: ['bad.ts'],
         include: [],
       }),
@@ -136,7 +136,7 @@ describe('the packed package in a new project', () => {
       (err: { stdout?: string }) => String(err.stdout),
     );
     expect(tsc).toMatch(/producer\/bad\.ts\(5,\d+\): error TS2322/);
-    expect(tsc.match(/error TS/g)).toHaveLength(1);
+    expect(tsc.match(/error TS\d+/g)).toEqual(['error TS2322']);
   });
 
   it('brings the jobgate command', async () => {
