@@ -8,6 +8,7 @@ module.exports = {
   moduleNameMapper: {
     '^jobgate$': '<rootDir>/src/sdk/index.ts',
     '^jobgate/workflow$': '<rootDir>/src/sdk/workflow.ts',
+    '^jobgate/client$': '<rootDir>/src/client/index.ts',
   },
   setupFiles: ['reflect-metadata'],
   testTimeout: 60_000,

@@ -3,7 +3,15 @@
 // compiled, and a `jobgate worker` process serving them to a jobgate that runs no user code.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,6 +92,51 @@ describe('the packed package in a new project', () => {
        try { defineJob({ name: '1bad', run: async () => 1 }); } catch (e) { console.log(e instanceof DefinitionError, typeof progress, typeof waiting, typeof proxyActivities); }`,
     ]);
     expect(esm.stdout.trim()).toBe('true function function function');
+  });
+
+  it('gives producers jobgate/client, from CommonJS, ESM and TypeScript', async () => {
+    const use = `const jg = createClient({ url: 'http://127.0.0.1:9/graphql', apiKey: 'k' });
+       console.log(typeof jg.submit, new JobgateError('m', 'NETWORK') instanceof Error);
+       await jg.close();`;
+    const cjs = await inProject(process.execPath, [
+      '-e',
+      `const { createClient, JobgateError } = require('jobgate/client');
+       (async () => { ${use} })();`,
+    ]);
+    expect(cjs.stdout.trim()).toBe('function true');
+    const esm = await inProject(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { createClient, JobgateError } from 'jobgate/client';
+       ${use}`,
+    ]);
+    expect(esm.stdout.trim()).toBe('function true');
+    // A producer's wrong input to a definition-typed submit does not compile.
+    mkdirSync(join(project, 'producer'), { recursive: true });
+    writeFileSync(
+      join(project, 'producer', 'bad.ts'),
+      `import { createClient } from 'jobgate/client';
+       import { resize } from '../jobs';
+       const jg = createClient({ url: 'http://127.0.0.1:9/graphql', apiKey: 'k' });
+       export const ok = jg.submit(resize, { url: 'https://example.com/a.png', width: 640 });
+       export const bad = jg.submit(resize, { url: 'https://example.com/a.png', width: '640' });
+      `,
+    );
+    writeFileSync(
+      join(project, 'producer', 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../tsconfig.json',
+        compilerOptions: { noEmit: true, rootDir: '..' },
+        files: ['bad.ts'],
+        include: [],
+      }),
+    );
+    const tsc = await inProject('npx', ['tsc', '-p', 'producer']).then(
+      () => '',
+      (err: { stdout?: string }) => String(err.stdout),
+    );
+    expect(tsc).toMatch(/producer\/bad\.ts\(5,\d+\): error TS2322/);
+    expect(tsc.match(/error TS\d+/g)).toEqual(['error TS2322']);
   });
 
   it('brings the jobgate command', async () => {
