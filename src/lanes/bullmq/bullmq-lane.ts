@@ -93,13 +93,21 @@ export class BullmqLane implements Lane {
     const events = await this.emitter.emit(jobs.map((j) => this.queuedEvent(j)));
     await Promise.all(
       [...byQueue].map(([name, list]) =>
-        this.queue(name).addBulk(
-          list.map((j) => ({
-            name: j.type,
-            data: { tenant: j.tenant, input: j.input },
-            opts: this.options(j),
-          })),
-        ),
+        // One job: add, which sends its script directly; addBulk builds a Pipeline, which
+        // copies every script of the connection (see app.ts).
+        list.length === 1
+          ? this.queue(name).add(
+              list[0].type,
+              { tenant: list[0].tenant, input: list[0].input },
+              this.options(list[0]),
+            )
+          : this.queue(name).addBulk(
+              list.map((j) => ({
+                name: j.type,
+                data: { tenant: j.tenant, input: j.input },
+                opts: this.options(j),
+              })),
+            ),
       ),
     );
     return events;
