@@ -66,6 +66,11 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
       })),
     );
   const results: MetricResult[] = [];
+  // Each row is also said as soon as it is known, so a later failure does not lose it.
+  const push = (r: MetricResult): void => {
+    results.push(r);
+    ctx.say(`${r.name}: ${r.jobgate} vs ${r.baseline} ${r.unit}, ratio ${r.ratio} (${r.target})`);
+  };
   try {
     // First, while nothing else has loaded Redis and Postgres: the cost of one submission on
     // an idle server, against the cheapest authenticated request of the same server.
@@ -86,7 +91,7 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
     ] as const) {
       const jgL = l(lone.jobgate, k);
       const meL = l(lone.baseline, k);
-      results.push({
+      push({
         name: `lone submitJob ${k}`,
         unit: 'ms',
         jobgate: round(jgL),
@@ -109,7 +114,7 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
     const jg = median(one.jobgate.map((r) => r.rate));
     const raw = median(one.baseline.map((r) => r.rate));
     ctx.shared.submitRate = jg;
-    results.push({
+    push({
       name: 'submit throughput',
       unit: 'jobs/s',
       jobgate: round(jg, 0),
@@ -132,7 +137,7 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
     );
     const jgMany = median(many.jobgate.map((r) => r.rate));
     const rawManyRate = median(many.baseline.map((r) => r.rate));
-    results.push({
+    push({
       name: 'bulk submit',
       unit: 'jobs/s',
       jobgate: round(jgMany, 0),
@@ -158,7 +163,7 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
     const p = (rs: OpenLoopResult[], k: 'p50' | 'p99'): number => median(rs.map((r) => r[k]));
     const jg99 = p(lat.jobgate, 'p99');
     const raw99 = p(lat.baseline, 'p99');
-    results.push({
+    push({
       name: 'submit latency p50',
       unit: 'ms',
       jobgate: round(p(lat.jobgate, 'p50')),
@@ -168,7 +173,7 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
       pass: null,
       notes: `open loop at ${rate} submissions/s on both sides, latency from the scheduled send time`,
     });
-    results.push({
+    push({
       name: 'submit latency p99',
       unit: 'ms',
       jobgate: round(jg99),
