@@ -113,10 +113,12 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       if (ran.length) log.info({ migrations: ran }, 'migrations applied');
     }
     const keys = busKeys(config.JOBGATE_PREFIX);
+    // No auto-pipelining: ioredis builds a Pipeline for every batch, and a Pipeline copies
+    // every script defined on the connection (BullMQ defines dozens here), about 48 KB per
+    // command. Rounds of the same turn are joined by the Coalescer instead.
     const redis = new Redis(config.REDIS_URL, {
       maxRetriesPerRequest: 2,
       connectionName: 'jobgate',
-      enableAutoPipelining: true,
     });
     closers.push(async () => {
       redis.disconnect();

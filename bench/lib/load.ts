@@ -101,3 +101,34 @@ export async function openLoop(
     max: sorted[sorted.length - 1],
   };
 }
+
+export interface SequentialResult {
+  ops: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Runs `op` `count` times, one at a time (each call starts when the previous
+ * one has finished, so the server is otherwise idle), and reports the
+ * latencies of the calls in milliseconds.
+ */
+export async function sequential(
+  op: () => Promise<unknown>,
+  count: number,
+): Promise<SequentialResult> {
+  const latencies = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await op();
+    latencies[i] = performance.now() - t;
+  }
+  const sorted = latencies.sort();
+  return {
+    ops: count,
+    p50: percentileSorted(sorted, 50),
+    p99: percentileSorted(sorted, 99),
+    max: sorted[sorted.length - 1],
+  };
+}

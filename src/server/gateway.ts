@@ -321,9 +321,7 @@ export class Gateway {
       const ok = Object.values(checks).every(Boolean);
       res.status(ok ? 200 : 503).json({ ok, checks });
     });
-    this.o.extend?.(app);
-    app.use(
-      '/graphql',
+    const graphql = [
       express.json({
         limit: this.o.maxBodyBytes,
         // Postgres cannot store U+0000: refuse it at the door rather than fail deep inside.
@@ -368,7 +366,12 @@ export class Gateway {
           }
         },
       }),
-    );
+    ];
+    // POST /graphql (every mutation and most queries) goes straight to Apollo, ahead of the
+    // extra routes; GET still passes them first, so that a browser gets GraphiQL.
+    app.post('/graphql', graphql);
+    this.o.extend?.(app);
+    app.use('/graphql', graphql);
     // Body errors (malformed JSON, too large) as GraphQL-shaped answers with a code.
     app.use(
       (

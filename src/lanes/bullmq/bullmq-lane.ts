@@ -99,13 +99,21 @@ export class BullmqLane implements Lane {
     for (const j of jobs) byQueue.set(j.queue, [...(byQueue.get(j.queue) ?? []), j]);
     await Promise.all(
       [...byQueue].map(([name, list]) =>
-        this.queue(name).addBulk(
-          list.map((j) => ({
-            name: j.type,
-            data: { tenant: j.tenant, input: j.input },
-            opts: this.options(j),
-          })),
-        ),
+        // One job: add, which sends its script directly; addBulk builds a Pipeline, which
+        // copies every script of the connection (see app.ts).
+        list.length === 1
+          ? this.queue(name).add(
+              list[0].type,
+              { tenant: list[0].tenant, input: list[0].input },
+              this.options(list[0]),
+            )
+          : this.queue(name).addBulk(
+              list.map((j) => ({
+                name: j.type,
+                data: { tenant: j.tenant, input: j.input },
+                opts: this.options(j),
+              })),
+            ),
       ),
     );
   }
