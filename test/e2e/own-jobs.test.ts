@@ -219,10 +219,19 @@ describe('a worker serving them to a running jobgate', () => {
   }, 120_000);
 
   afterAll(async () => {
+    // The worker's process group: npx and the node process it started. Either may have
+    // exited already (ESRCH), which is what this wants.
+    const signal = (pid: number, sig: NodeJS.Signals): void => {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // Gone already.
+      }
+    };
     if (worker?.pid && worker.exitCode === null) {
-      process.kill(-worker.pid, 'SIGTERM');
+      signal(worker.pid, 'SIGTERM');
       await new Promise((r) => setTimeout(r, 2000));
-      if (worker.exitCode === null) process.kill(-worker.pid, 'SIGKILL');
+      if (worker.exitCode === null) signal(worker.pid, 'SIGKILL');
     }
     await stack?.close();
   }, 60_000);
