@@ -68,20 +68,28 @@ describe('queue limits on BULLMQ', () => {
     expect(span).toBeGreaterThanOrEqual(4 * 300 - 50);
   });
 
-  it('starts no more than 2 naps in any 1 s window on a queue limited to 2 per second', async () => {
+  it('starts at most 2 naps per 1 s window on a queue limited to 2 per second', async () => {
     stack = await startLaneStack({ jobs: definitionsOf(limits) });
     const ids = await runNaps(stack, limits.ratedNap.name, 6, 50, 'BULLMQ');
     const starts = (await timeline(stack, ids, ['STARTED'])).map((e) => Date.parse(e.timestamp));
     expect(starts).toHaveLength(6);
-    // Clock tolerance: the limiter's window and the event timestamp are taken a few ms apart.
-    const tolerance = 50;
-    const windows = starts.map((t) => starts.filter((u) => u >= t && u < t + 1000 - tolerance));
-    const most = Math.max(...windows.map((w) => w.length));
+    // The limiter's window opens when a job is fetched; its STARTED event is stamped after a
+    // cancel check and an emit, which a loaded machine can stretch to a hundred ms or more.
+    const tolerance = 200;
+    // BullMQ's limiter counts starts in fixed windows, each opened by its first start: two in
+    // the first window, none before it closes, and a later pair may sit close to the previous
+    // one across a window's edge. So: the first second holds 2, any second at most 2 windows'
+    // worth, and six starts need three windows.
+    const inFirstWindow = starts.filter((t) => t < starts[0] + 1000 - tolerance).length;
+    const busiest = Math.max(
+      ...starts.map((t) => starts.filter((u) => u >= t && u < t + 1000 - tolerance).length),
+    );
     const span = starts.at(-1)! - starts[0];
     console.log(
-      `rate limit 2/s on BULLMQ: most starts in a 1 s window ${most}, 6 starts over ${span} ms, offsets ${starts.map((t) => t - starts[0]).join(', ')} ms`,
+      `rate limit 2/s on BULLMQ: ${inFirstWindow} starts in the first window, at most ${busiest} in any second, 6 starts over ${span} ms, offsets ${starts.map((t) => t - starts[0]).join(', ')} ms`,
     );
-    expect(most).toBeLessThanOrEqual(2);
+    expect(inFirstWindow).toBe(2);
+    expect(busiest).toBeLessThanOrEqual(4);
     expect(span).toBeGreaterThanOrEqual(2000 - tolerance);
   });
 
