@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Lane } from '../lanes/lane';
+import { PeriodicPass } from '../periodic-pass';
 import type { Backend } from '../model/enums';
 import type { JobCursor } from '../model/job-query';
 import type { JobRecord } from '../model/job-record';
@@ -29,12 +30,9 @@ export interface SubmissionRelayOptions {
  * the aggregator.
  */
 export class SubmissionRelay {
-  private timer?: NodeJS.Timeout;
-  private pass?: Promise<unknown>;
-  private stopped = true;
+  private readonly loop: PeriodicPass;
   /** Where each lane's walk goes on from; it wraps around at the end. */
   private readonly cursors = new Map<Backend, JobCursor | undefined>();
-  private readonly intervalMs: number;
   private readonly graceMs: number;
   private readonly batchSize: number;
 
@@ -46,29 +44,22 @@ export class SubmissionRelay {
     /** Called with the number of jobs handed again to an engine (metrics). */
     private readonly onRelayed?: (backend: Backend, n: number) => void,
   ) {
-    this.intervalMs = o.intervalMs ?? 5000;
     this.graceMs = o.graceMs ?? 15_000;
     this.batchSize = o.batchSize ?? 200;
+    this.loop = new PeriodicPass(
+      () => this.relayOnce(),
+      o.intervalMs ?? 5000,
+      log,
+      'submission relay',
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.relayOnce()
-        .catch((err: unknown) => this.log.error({ err }, 'submission relay pass failed'))
-        .finally(() => this.schedule());
-    }, this.intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.pass;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass over every lane; returns the jobs handed again to their engine. */

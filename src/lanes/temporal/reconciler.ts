@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PeriodicPass } from '../../periodic-pass';
 import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
 import { parseStreamId } from '../../model/stream-id';
@@ -27,12 +28,9 @@ const REMEMBERED = 10_000;
  * with other reconcilers).
  */
 export class Reconciler {
-  private timer?: NodeJS.Timeout;
-  private pass?: Promise<unknown>;
-  private stopped = true;
+  private readonly loop: PeriodicPass;
   /** Runs already reported, so a slow aggregator does not get the same final event twice. */
   private readonly reported = new Set<string>();
-  private readonly intervalMs: number;
   private readonly graceMs: number;
   private readonly batchSize: number;
 
@@ -43,29 +41,22 @@ export class Reconciler {
     private readonly log: Logger,
     o: ReconcilerOptions = {},
   ) {
-    this.intervalMs = o.intervalMs ?? 5000;
     this.graceMs = o.graceMs ?? 10_000;
     this.batchSize = o.batchSize ?? 200;
+    this.loop = new PeriodicPass(
+      () => this.reconcileOnce(),
+      o.intervalMs ?? 5000,
+      log,
+      'reconciler',
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.reconcileOnce()
-        .catch((err: unknown) => this.log.error({ err }, 'reconciler pass failed'))
-        .finally(() => this.schedule());
-    }, this.intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.pass;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass over the unfinished jobs; returns the events it emitted. */
