@@ -2,6 +2,7 @@ import { AuditResolver } from './audit.resolver';
 import { AuthResolver } from './auth.resolver';
 import { ControlResolver } from './control.resolver';
 import { EventResolver } from './event.resolver';
+import { FlowResolver } from './flow.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
 import { JobLogsResolver, JobTypeInfoResolver, RegistryResolver } from './registry.resolver';
@@ -17,4 +18,5 @@ export const resolvers = [
   RegistryResolver,
   JobLogsResolver,
   JobTypeInfoResolver,
+  FlowResolver,
 ] as const;

@@ -10,6 +10,8 @@ export interface JobQuery {
   queue?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Children of this job (flows). */
+  parentId?: string;
 }
 
 /** Keyset position in the (created_at DESC, id DESC) order. */

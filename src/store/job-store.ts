@@ -4,6 +4,7 @@ import { formatStreamId, parseStreamId } from '../model/stream-id';
 import type { Backend, JobStatus, Priority } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobPatch } from '../model/status-model';
+import type { ChildFailurePolicy } from '../model/flow';
 import { Coalescer } from '../coalescer';
 import type { JobCursor, JobQuery } from '../model/job-query';
 
@@ -21,7 +22,7 @@ export type NewJobRow = Omit<
 
 const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
   max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
-  last_event_ms, last_event_seq`;
+  last_event_ms, last_event_seq, parent_id, on_failure`;
 
 interface JobRow {
   id: string;
@@ -45,6 +46,8 @@ interface JobRow {
   finished_at: Date | null;
   last_event_ms: string;
   last_event_seq: number;
+  parent_id: string | null;
+  on_failure: string | null;
 }
 
 const toRecord = (r: JobRow): JobRecord => ({
@@ -71,6 +74,8 @@ const toRecord = (r: JobRow): JobRecord => ({
     r.last_event_ms === '0'
       ? null
       : formatStreamId({ ms: Number(r.last_event_ms), seq: r.last_event_seq }),
+  parentId: r.parent_id,
+  onFailure: r.on_failure as ChildFailurePolicy | null,
 });
 
 /** Reads and writes the `jobs` projection. */
@@ -95,13 +100,13 @@ export class JobStore {
     return new Set(rows.filter((_, i) => done[i]).map((r) => r.id));
   }
 
-  private async insertNow(rows: NewJobRow[]): Promise<Set<string>> {
+  private async insertNow(rows: NewJobRow[], allOrNothing = false): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await this.ds.query(
-      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at)
-       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now())
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz)
-       ON CONFLICT DO NOTHING
+      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, parent_id, on_failure)
+       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.parent_id, r.on_failure
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, parent_id text, on_failure text)
+       ${allOrNothing ? '' : 'ON CONFLICT DO NOTHING'}
        RETURNING id`,
       [
         pgJson(
@@ -119,11 +124,69 @@ export class JobStore {
             idempotency_key: r.idempotencyKey,
             delay_ms: r.delayMs,
             created_at: r.createdAt?.toISOString() ?? null,
+            parent_id: r.parentId ?? null,
+            on_failure: r.onFailure ?? null,
           })),
         ),
       ],
     );
     return new Set(inserted.map((r) => r.id));
+  }
+
+  /**
+   * Inserts every node of a flow in one statement: all rows or none. A unique violation (the
+   * root's idempotency key taken meanwhile) fails the whole statement.
+   */
+  async insertAll(rows: NewJobRow[]): Promise<void> {
+    await this.insertNow(rows, true);
+  }
+
+  /** Children of each parent, oldest first; `tenant` undefined reads across tenants. */
+  async childrenOf(
+    parentIds: readonly string[],
+    tenant?: string,
+  ): Promise<Map<string, JobRecord[]>> {
+    const out = new Map<string, JobRecord[]>(parentIds.map((id) => [id, []]));
+    if (parentIds.length === 0) return out;
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs WHERE parent_id = ANY($1) ${tenant ? 'AND tenant = $2' : ''}
+       ORDER BY created_at, id`,
+      tenant ? [parentIds, tenant] : [parentIds],
+    );
+    for (const r of rows) out.get(r.parent_id as string)?.push(toRecord(r));
+    return out;
+  }
+
+  /** The job and every descendant (flows), parents before children. */
+  async subtree(id: string): Promise<JobRecord[]> {
+    const rows: JobRow[] = await this.ds.query(
+      `WITH RECURSIVE t AS (
+         SELECT ${COLUMNS}, 0 AS depth FROM jobs WHERE id = $1
+         UNION ALL
+         SELECT ${COLUMNS.split(',')
+           .map((c) => `j.${c.trim()}`)
+           .join(', ')}, t.depth + 1 FROM jobs j JOIN t ON j.parent_id = t.id WHERE t.depth < 64
+       )
+       SELECT * FROM t ORDER BY depth, created_at, id`,
+      [id],
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Roots of flows accepted before `before` whose root never started: what the submission
+   * relay checks against the engine, as a whole flow.
+   */
+  async flowRootsNotStarted(backend: Backend, before: Date, limit: number): Promise<JobRecord[]> {
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs j WHERE backend = $1 AND parent_id IS NULL
+         AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND status = 'WAITING'
+         AND attempts = 0 AND started_at IS NULL AND created_at < $2
+         AND EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = j.id)
+       ORDER BY created_at, id LIMIT $3`,
+      [backend, before, limit],
+    );
+    return rows.map(toRecord);
   }
 
   async deleteMany(ids: string[]): Promise<void> {
@@ -169,6 +232,7 @@ export class JobStore {
     if (q.queue) add((n) => `queue = ${n}`, q.queue);
     if (q.createdAfter) add((n) => `created_at > ${n}`, q.createdAfter);
     if (q.createdBefore) add((n) => `created_at < ${n}`, q.createdBefore);
+    if (q.parentId) add((n) => `parent_id = ${n}`, q.parentId);
     return w;
   }
 
@@ -296,6 +360,8 @@ export class JobStore {
       `SELECT ${COLUMNS} FROM jobs WHERE backend = $1
          AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND status IN ('QUEUED', 'DELAYED')
          AND attempts = 0 AND started_at IS NULL AND created_at < $2 ${cond}
+         -- A flow's nodes reach their engine with their root, never alone.
+         AND parent_id IS NULL
        ORDER BY created_at, id LIMIT $3`,
       params,
     );

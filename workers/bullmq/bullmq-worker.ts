@@ -12,6 +12,8 @@ import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
 import type { JobLogger } from '../shared/job-logger';
 import { runAttempt } from '../shared/run-attempt';
 import type { ServedJob } from '../shared/served-job';
+import { ChildFailurePolicy } from '../../src/model/flow';
+import { BullmqFlowHooks, CANCELLED } from './bullmq-flow-hooks';
 
 export interface BullmqWorkersOptions {
   redisUrl: string;
@@ -45,7 +47,6 @@ export interface QueueLimits {
   rateLimit?: { max: number; durationMs: number };
 }
 
-const CANCELLED = 'jobgate:cancelled';
 const never = new AbortController().signal;
 
 /**
@@ -65,12 +66,30 @@ export class BullmqWorkers {
   private readonly pending = new Set<Promise<unknown>>();
   private cancelSub?: Redis;
   private readonly markers: Redis;
+  private readonly flows: BullmqFlowHooks;
 
   constructor(private readonly o: BullmqWorkersOptions) {
     this.markers = new Redis(o.redisUrl, {
       maxRetriesPerRequest: null,
       connectionName: 'jobgate-worker',
     });
+    this.flows = new BullmqFlowHooks(this.markers, o.prefix, o.emitter);
+  }
+
+  /**
+   * A parent BullMQ failed without running because a FAIL_PARENT child failed: FAILED naming
+   * the child, or CANCELLED when the parent's tree is being cancelled.
+   */
+  private async parentFailed(job: BullJob<BullmqJobData>, message: string): Promise<void> {
+    const marker = await this.markers.get(cancelMarkerKey(this.o.prefix, job.id as string));
+    await this.o.emitter.emitOne(
+      marker !== null
+        ? this.event(job, JobEventType.CANCELLED, { message: marker })
+        : this.event(job, JobEventType.FAILED, {
+            message: await this.flows.deferredFailure(job, message),
+            meta: { ranProcessor: false },
+          }),
+    );
   }
 
   private event(
@@ -140,7 +159,7 @@ export class BullmqWorkers {
             ]);
           },
           log: (line) => this.o.logger.log(base, line),
-          children: async () => [],
+          children: () => this.flows.children(job),
         },
       });
     } catch (err) {
@@ -186,6 +205,7 @@ export class BullmqWorkers {
           ),
         );
         this.o.onFinished?.(job.name, 'completed', Date.now() - job.timestamp);
+        if (job.data.flow?.parent) this.track(this.flows.childFinished(job));
       });
       w.on('failed', (job, err) => {
         if (!job) return;
@@ -202,6 +222,9 @@ export class BullmqWorkers {
             ),
           );
           this.o.onFinished?.(job.name, 'cancelled', Date.now() - job.timestamp);
+        } else if (job.deferredFailure) {
+          this.track(this.parentFailed(job, err.message));
+          this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
         } else if (err.name !== 'UnrecoverableError' && job.attemptsMade < maxAttempts) {
           this.track(
             this.o.emitter.emitOne(
@@ -222,6 +245,10 @@ export class BullmqWorkers {
           );
           this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
         }
+        const final = err.name === 'UnrecoverableError' || job.attemptsMade >= maxAttempts;
+        // A child whose failure its parent ignores still counts as finished for the parent.
+        if (final && job.data.flow?.onFailure === ChildFailurePolicy.IGNORE)
+          this.track(this.flows.childFinished(job));
       });
       w.on('error', (err) => this.o.log.error({ err, queue: name }, 'BullMQ worker error'));
       this.workers.push(w);
@@ -258,6 +285,7 @@ export class BullmqWorkers {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.pending]);
     this.cancelSub?.disconnect();
+    await this.flows.close();
     this.markers.disconnect();
     for (const c of this.connections) c.disconnect();
   }

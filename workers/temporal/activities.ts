@@ -8,6 +8,7 @@ import { runAttempt } from '../shared/run-attempt';
 import type { ServedJob } from '../shared/served-job';
 import { temporalEvent } from './shared';
 import type { ActivityArgs } from './shared';
+import type { ChildOutcome } from '../../src/model/flow';
 
 /** What the activities need from the worker process. */
 export interface ActivityDeps {
@@ -52,7 +53,9 @@ function activityFailure(err: unknown): unknown {
 export function createActivities(deps: ActivityDeps) {
   return {
     /** Runs one attempt of the job type's `run`; Temporal's retry policy drives the attempts. */
-    async runProcessor(a: ActivityArgs & { input: unknown }): Promise<unknown> {
+    async runProcessor(
+      a: ActivityArgs & { input: unknown; children?: ChildOutcome[] },
+    ): Promise<unknown> {
       const served = deps.jobs.get(a.job.jobType);
       if (!served)
         throw ApplicationFailure.nonRetryable(
@@ -83,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
                 );
               },
               log: (line) => deps.logger.log(base, line),
-              children: async () => [],
+              children: async () => a.children ?? [],
             },
           }),
         );

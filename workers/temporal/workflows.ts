@@ -51,3 +51,4 @@ export async function runProcessor(w: WorkflowJob): Promise<unknown> {
     state.phase = 'finished';
   }
 }
+export { runFlowNode } from './flow-workflows';

@@ -1,7 +1,23 @@
+import type { ChildFailurePolicy, ChildOutcome } from '../../model/flow';
+
+/** A flow node's place in its tree, kept in its BullMQ job data. */
+export interface FlowJobData {
+  /** The parent job, to report the children left and a failure that ends it. */
+  parent?: { id: string; type: string; queue: string };
+  /** What this node's final failure does to its parent. */
+  onFailure?: ChildFailurePolicy;
+  /** The children BullMQ runs before this job, to name their outcomes. */
+  children?: { id: string; type: string }[];
+  /** Children that succeeded in an earlier launch of the flow (not run again). */
+  done?: ChildOutcome[];
+}
+
 /** What jobgate keeps in a BullMQ job's `data`; the job's name is its type. */
 export interface BullmqJobData {
   tenant: string;
   input: unknown;
+  /** Set on the nodes of a flow. */
+  flow?: FlowJobData;
 }
 
 /** BullMQ key prefix under the deployment's prefix. */
