@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createClient } from '../../src/client';
 import { startBenchStack, REDIS_URL } from '../lib/bench-stack';
 import { GqlHttp } from '../lib/gql-http';
 import { closedLoop, openLoop, sequential } from '../lib/load';
@@ -48,13 +49,17 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
   const rawRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const rawPrefix = `${stack.prefix}:raw`;
   const queue = new Queue('echo-raw', { connection: rawRedis, prefix: rawPrefix });
-  const http = new GqlHttp(stack.url, await stack.key('bench'), 64);
+  const benchKey = await stack.key('bench');
+  const http = new GqlHttp(stack.url, benchKey, 64);
+  // The producer client as users get it: concurrent submits in one tick share one submitJobs.
+  const client = createClient({ url: stack.url, apiKey: benchKey });
   let n = 0;
   const input = (): { type: string; input: { n: number } } => ({ type: 'echo', input: { n: n++ } });
   const gqlOne = (): Promise<unknown> => http.post(SUBMIT, { i: input() });
   const gqlMe = (): Promise<unknown> => http.post(ME);
   const rawOne = (): Promise<unknown> =>
     queue.add('echo', { tenant: 'bench', input: { n: n++ } }, rawOptions());
+  const clientOne = (): Promise<unknown> => client.submit('echo', { n: n++ });
   const gqlMany = (): Promise<unknown> =>
     http.post(SUBMIT_MANY, { is: Array.from({ length: BATCH }, input) });
   const rawMany = (): Promise<unknown> =>
@@ -125,6 +130,26 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
       notes: `submitJob over HTTP keep-alive vs Queue.add, 64 in flight, echo jobs; runs of ${runMs} ms; jobgate reps ${one.jobgate.map((r) => r.rate.toFixed(0)).join('/')}, raw ${one.baseline.map((r) => r.rate.toFixed(0)).join('/')}`,
     });
 
+    ctx.say(`client submit: warm-up, then ${reps} × ${runMs} ms per side, 64 concurrent callers`);
+    await closedLoop(clientOne, 64, warmMs);
+    const viaClient = await alternate(
+      reps,
+      () => closedLoop(rawOne, 64, runMs),
+      () => closedLoop(clientOne, 64, runMs),
+    );
+    const jgClient = median(viaClient.jobgate.map((r) => r.rate));
+    const rawClient = median(viaClient.baseline.map((r) => r.rate));
+    push({
+      name: 'client submit',
+      unit: 'jobs/s',
+      jobgate: round(jgClient, 0),
+      baseline: round(rawClient, 0),
+      ratio: round(jgClient / rawClient),
+      target: 'ratio >= 0.5',
+      pass: jgClient / rawClient >= 0.5,
+      notes: `jobgate/client submit() from 64 concurrent callers (batched into submitJobs, each with an idempotency key) vs Queue.add, 64 in flight; runs of ${runMs} ms; jobgate reps ${viaClient.jobgate.map((r) => r.rate.toFixed(0)).join('/')}, raw ${viaClient.baseline.map((r) => r.rate.toFixed(0)).join('/')}`,
+    });
+
     ctx.say(
       `bulk submit: warm-up, then ${reps} × ${runMs} ms per side, batches of ${BATCH}, 8 in flight`,
     );
@@ -186,6 +211,7 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
     return results;
   } finally {
     http.close();
+    await client.close();
     await queue.close();
     rawRedis.disconnect();
     await stack.close();
