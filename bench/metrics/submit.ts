@@ -4,6 +4,7 @@ import type { JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createClient } from '../../src/client';
 import { startBenchStack, REDIS_URL } from '../lib/bench-stack';
+import { startGatewayProcess } from '../lib/gateway-process';
 import { GqlHttp } from '../lib/gql-http';
 import { closedLoop, openLoop, sequential } from '../lib/load';
 import type { OpenLoopResult, SequentialResult } from '../lib/load';
@@ -29,9 +30,11 @@ const rawOptions = (): JobsOptions => ({
 
 /**
  * lone submitJob latency (one at a time, against `{ me }` on the same server),
- * submit throughput (64 in flight), bulk submit (submitJobs of 50, 8 in flight)
- * and open-loop submit latency, each against raw BullMQ in the same process.
- * The gateway runs as `jobgate gateway` does: no worker, no aggregator in process.
+ * submit throughput (64 in flight), client submit (64 callers), bulk submit (submitJobs of 50,
+ * 8 in flight) and open-loop submit latency, each against raw BullMQ in the same run.
+ * The gateway runs as a deployment runs it: `jobgate gateway` in its own process, no worker,
+ * no aggregator; the load generator and the raw BullMQ producer share this process.
+ * BENCH_GATEWAY=inprocess runs the gateway inside this process instead (the A/B in BENCHMARKS.md).
  */
 export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> {
   const q = ctx.quick;
@@ -40,19 +43,23 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
   const warmMs = q ? 500 : 2000;
   const latencyMs = q ? 1500 : 10_000;
   const loneCount = q ? 200 : 1500;
+  const inProcess = process.env.BENCH_GATEWAY === 'inprocess';
   const stack = await startBenchStack({
     database: 'jobgate_bench',
-    gateway: true,
+    gateway: inProcess,
     aggregator: false,
     bullmqWorker: false,
   });
+  const gateway = inProcess ? null : await startGatewayProcess(stack.env);
+  const url = gateway?.url ?? stack.url;
+  ctx.say(`submit: gateway ${gateway ? `in its own process (pid ${gateway.pid})` : 'in process'}`);
   const rawRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const rawPrefix = `${stack.prefix}:raw`;
   const queue = new Queue('echo-raw', { connection: rawRedis, prefix: rawPrefix });
   const benchKey = await stack.key('bench');
-  const http = new GqlHttp(stack.url, benchKey, 64);
+  const http = new GqlHttp(url, benchKey, 64);
   // The producer client as users get it: concurrent submits in one tick share one submitJobs.
-  const client = createClient({ url: stack.url, apiKey: benchKey });
+  const client = createClient({ url, apiKey: benchKey });
   let n = 0;
   const input = (): { type: string; input: { n: number } } => ({ type: 'echo', input: { n: n++ } });
   const gqlOne = (): Promise<unknown> => http.post(SUBMIT, { i: input() });
@@ -212,6 +219,7 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
   } finally {
     http.close();
     await client.close();
+    await gateway?.close();
     await queue.close();
     rawRedis.disconnect();
     await stack.close();
