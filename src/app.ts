@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
 import { SubmissionRelay } from './projection/submission-relay';
+import { Reconciler } from './projection/reconciler';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
 import type { Definition } from './sdk/definition-types';
@@ -221,6 +222,16 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       );
       relay.start();
       closers.push(() => relay.stop());
+      // A BullMQ run whose end its worker never heard of gets its final event here.
+      const reconciler = new Reconciler(
+        jobStore,
+        bullmq,
+        emitter,
+        log.child({ part: 'bullmq-reconciler' }),
+        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RECONCILE_AFTER_MS },
+      );
+      reconciler.start();
+      closers.push(() => reconciler.stop());
     }
 
     if (parts.jobs?.length) {

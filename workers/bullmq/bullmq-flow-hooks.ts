@@ -4,11 +4,12 @@ import type { BusEmitter } from '../../src/bus/event-emitter';
 import { Backend, JobEventType } from '../../src/model/enums';
 import { waitingMessage } from '../../src/model/flow';
 import type { ChildOutcome } from '../../src/model/flow';
-import { bullPrefix, cancelMarkerKey } from '../../src/lanes/bullmq/bullmq-job-data';
+import {
+  bullPrefix,
+  CANCELLED_REASON as CANCELLED,
+  cancelMarkerKey,
+} from '../../src/lanes/bullmq/bullmq-job-data';
 import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
-
-/** The reason BullMQ gives a job a worker refused because it was cancelled. */
-export const CANCELLED = 'jobgate:cancelled';
 
 /** The job id in a BullMQ job key (`<prefix>:<queue>:<id>`); jobgate's ids hold no colon. */
 const idOfKey = (key: string): string => key.slice(key.lastIndexOf(':') + 1);

@@ -7,13 +7,17 @@ import type { BusEmitter } from '../../src/bus/event-emitter';
 import type { NewJobEvent } from '../../src/model/job-event';
 import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
 import { Backend, JobEventType } from '../../src/model/enums';
-import { bullPrefix, cancelMarkerKey } from '../../src/lanes/bullmq/bullmq-job-data';
+import {
+  bullPrefix,
+  CANCELLED_REASON as CANCELLED,
+  cancelMarkerKey,
+} from '../../src/lanes/bullmq/bullmq-job-data';
 import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
 import type { JobLogger } from '../shared/job-logger';
 import { runAttempt } from '../shared/run-attempt';
 import type { ServedJob } from '../shared/served-job';
 import { ChildFailurePolicy } from '../../src/model/flow';
-import { BullmqFlowHooks, CANCELLED } from './bullmq-flow-hooks';
+import { BullmqFlowHooks } from './bullmq-flow-hooks';
 
 export interface BullmqWorkersOptions {
   redisUrl: string;

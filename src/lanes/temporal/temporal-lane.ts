@@ -27,6 +27,7 @@ import { temporalPriority } from './temporal-priority';
 import type { DurableLane } from './durable-lane';
 import type { FlowLane } from '../flow-lane';
 import { TemporalFlows } from './temporal-flows';
+import type { RunOutcome } from '../lane';
 import { ensureSearchAttributes } from './search-attributes';
 import { isNotFound, translateTemporalError } from './temporal-errors';
 import { taskQueueCounts } from './temporal-stats';
@@ -56,16 +57,10 @@ export interface TemporalLaneOptions {
 }
 
 /** How a closed run ended, for the reconciler. */
-export interface WorkflowOutcome {
+/** Temporal's view of a run: its status names are Temporal's own. */
+export interface WorkflowOutcome extends RunOutcome {
   /** Temporal's status of the latest run. */
   status: WorkflowExecutionStatusName;
-  runId: string;
-  /** When the run closed; null while it runs. */
-  closeTime: Date | null;
-  /** The workflow's return value, for a COMPLETED run. */
-  result?: unknown;
-  /** The failure's message, for a run that did not complete. */
-  message?: string;
 }
 
 const refOf = (job: JobRecord): JobRef => ({
