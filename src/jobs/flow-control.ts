@@ -24,7 +24,7 @@ export class FlowControl {
    * first, so none starts meanwhile.
    */
   async cancel(job: JobRecord, reason: string): Promise<JobStatus | null> {
-    const rows = await this.jobs.subtree(job.id);
+    const rows = await this.jobs.flows.subtree(job.id);
     if (rows.length <= 1) return null;
     if (job.backend === Backend.TEMPORAL) return this.lanes.durable().cancel(job, reason);
     const open = rows.filter((r) => !FINAL_STATUSES.has(r.status));
@@ -65,7 +65,7 @@ export class FlowControl {
       break;
     }
     if (top === job) {
-      const kids = (await this.jobs.childrenOf([job.id])).get(job.id) ?? [];
+      const kids = (await this.jobs.flows.childrenOf([job.id])).get(job.id) ?? [];
       if (!kids.some((k) => k.onFailure)) return false;
     }
     await this.flows.relaunch(top);

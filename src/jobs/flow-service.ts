@@ -155,7 +155,7 @@ export class FlowService {
    * succeeded children are not run again, their parents read their stored outcomes.
    */
   async relaunch(top: JobRecord): Promise<void> {
-    const tree = treeFromRows(await this.jobs.subtree(top.id));
+    const tree = treeFromRows(await this.jobs.flows.subtree(top.id));
     tree.job = { ...tree.job, parentId: null };
     const lane = this.lane(top.backend);
     await lane.clearForRelaunch(flowNodes(tree).map((t) => t.job));
@@ -164,7 +164,7 @@ export class FlowService {
 
   /** Hands a flow whose root its engine does not hold to the engine again (the submission relay). */
   async redeliver(root: JobRecord, announce: boolean): Promise<void> {
-    const tree = treeFromRows(await this.jobs.subtree(root.id));
+    const tree = treeFromRows(await this.jobs.flows.subtree(root.id));
     await this.lane(root.backend).enqueueFlow(tree, announce);
   }
 }

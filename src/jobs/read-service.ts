@@ -74,7 +74,7 @@ export class ReadService {
     ids: readonly string[],
     tenant: string | undefined,
   ): Promise<Map<string, JobRecord[]>> {
-    return this.jobs.childrenOf(ids, tenant);
+    return this.jobs.flows.childrenOf(ids, tenant);
   }
 
   count(query: JobQuery): Promise<number> {

@@ -77,7 +77,7 @@ export class SubmissionRelay {
   /** Flows whose root the engine does not hold: each goes to the engine again, whole. */
   private async relayFlows(lane: Lane, now: number): Promise<JobRecord[]> {
     if (!this.redeliverFlow) return [];
-    const roots = await this.jobs.flowRootsNotStarted(
+    const roots = await this.jobs.flows.flowRootsNotStarted(
       lane.backend,
       new Date(now - this.graceMs),
       this.batchSize,

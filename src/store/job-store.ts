@@ -5,6 +5,7 @@ import type { Backend, JobStatus, Priority } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobPatch } from '../model/status-model';
 import type { ChildFailurePolicy } from '../model/flow';
+import { FlowStore } from './flow-store';
 import { Coalescer } from '../coalescer';
 import type { JobCursor, JobQuery } from '../model/job-query';
 
@@ -20,11 +21,13 @@ export type NewJobRow = Omit<
   | 'attempts'
 > & { createdAt?: Date };
 
-const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
+/** Every column of `jobs` a JobRecord is read from. */
+export const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
   max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
   last_event_ms, last_event_seq, parent_id, on_failure`;
 
-interface JobRow {
+/** A `jobs` row as pg returns it. */
+export interface JobRow {
   id: string;
   tenant: string;
   type: string;
@@ -50,7 +53,8 @@ interface JobRow {
   on_failure: string | null;
 }
 
-const toRecord = (r: JobRow): JobRecord => ({
+/** A row as a JobRecord. */
+export const toRecord = (r: JobRow): JobRecord => ({
   id: r.id,
   tenant: r.tenant,
   type: r.type,
@@ -80,7 +84,12 @@ const toRecord = (r: JobRow): JobRecord => ({
 
 /** Reads and writes the `jobs` projection. */
 export class JobStore {
-  constructor(private readonly ds: DataSource) {}
+  /** The flow side of the projection: parents, children, subtrees. */
+  readonly flows: FlowStore;
+
+  constructor(private readonly ds: DataSource) {
+    this.flows = new FlowStore(ds);
+  }
 
   /** Concurrent inserts share one statement (see Coalescer). */
   private readonly inserts = new Coalescer<NewJobRow, boolean>(
@@ -139,54 +148,6 @@ export class JobStore {
    */
   async insertAll(rows: NewJobRow[]): Promise<void> {
     await this.insertNow(rows, true);
-  }
-
-  /** Children of each parent, oldest first; `tenant` undefined reads across tenants. */
-  async childrenOf(
-    parentIds: readonly string[],
-    tenant?: string,
-  ): Promise<Map<string, JobRecord[]>> {
-    const out = new Map<string, JobRecord[]>(parentIds.map((id) => [id, []]));
-    if (parentIds.length === 0) return out;
-    const rows: JobRow[] = await this.ds.query(
-      `SELECT ${COLUMNS} FROM jobs WHERE parent_id = ANY($1) ${tenant ? 'AND tenant = $2' : ''}
-       ORDER BY created_at, id`,
-      tenant ? [parentIds, tenant] : [parentIds],
-    );
-    for (const r of rows) out.get(r.parent_id as string)?.push(toRecord(r));
-    return out;
-  }
-
-  /** The job and every descendant (flows), parents before children. */
-  async subtree(id: string): Promise<JobRecord[]> {
-    const rows: JobRow[] = await this.ds.query(
-      `WITH RECURSIVE t AS (
-         SELECT ${COLUMNS}, 0 AS depth FROM jobs WHERE id = $1
-         UNION ALL
-         SELECT ${COLUMNS.split(',')
-           .map((c) => `j.${c.trim()}`)
-           .join(', ')}, t.depth + 1 FROM jobs j JOIN t ON j.parent_id = t.id WHERE t.depth < 64
-       )
-       SELECT * FROM t ORDER BY depth, created_at, id`,
-      [id],
-    );
-    return rows.map(toRecord);
-  }
-
-  /**
-   * Roots of flows accepted before `before` whose root never started: what the submission
-   * relay checks against the engine, as a whole flow.
-   */
-  async flowRootsNotStarted(backend: Backend, before: Date, limit: number): Promise<JobRecord[]> {
-    const rows: JobRow[] = await this.ds.query(
-      `SELECT ${COLUMNS} FROM jobs j WHERE backend = $1 AND parent_id IS NULL
-         AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND status = 'WAITING'
-         AND attempts = 0 AND started_at IS NULL AND created_at < $2
-         AND EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = j.id)
-       ORDER BY created_at, id LIMIT $3`,
-      [backend, before, limit],
-    );
-    return rows.map(toRecord);
   }
 
   async deleteMany(ids: string[]): Promise<void> {
