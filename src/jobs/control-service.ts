@@ -79,9 +79,11 @@ export class ControlService {
       10_000,
     );
     let n = 0;
+    const relaunched = new Set<string>();
     for (const job of jobs) {
       try {
-        await this.lanes.of(job.backend).retry(job);
+        if (!(await this.flows?.retry(job, relaunched)))
+          await this.lanes.of(job.backend).retry(job);
         n++;
       } catch (err) {
         // A job retried meanwhile by someone else is not an error of the batch.

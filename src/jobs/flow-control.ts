@@ -47,8 +47,9 @@ export class FlowControl {
    * whose parent failed because of it (FAIL_PARENT) takes that parent along, up the tree: the
    * highest such ancestor is launched again with every descendant that has not succeeded, so
    * the parent runs once the retried child succeeds. Children that succeeded are not run again.
+   * `relaunched` collects the ids launched again, so a batch relaunches each tree once.
    */
-  async retry(job: JobRecord): Promise<boolean> {
+  async retry(job: JobRecord, relaunched?: Set<string>): Promise<boolean> {
     let top = job;
     // Only flow nodes take their parent along; a workflow's executeChild child has no policy.
     while (top.parentId && top.onFailure === ChildFailurePolicy.FAIL_PARENT) {
@@ -68,6 +69,9 @@ export class FlowControl {
       const kids = (await this.jobs.flows.childrenOf([job.id])).get(job.id) ?? [];
       if (!kids.some((k) => k.onFailure)) return false;
     }
+    // retryJobs: two failed children of one parent relaunch it once.
+    if (relaunched?.has(top.id)) return true;
+    relaunched?.add(top.id);
     await this.flows.relaunch(top);
     return true;
   }

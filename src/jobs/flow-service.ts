@@ -78,6 +78,9 @@ export class FlowService {
     const jobs = await Promise.all(
       raw.map((n) => this.submission.prepare(p, n.node.job, `${n.field}.job`)),
     );
+    // One millisecond apart, in tree order: children list in the order they were submitted.
+    const base = Date.now() - raw.length;
+    jobs.forEach((j, i) => (j.createdAt = new Date(base + i)));
     const backend = jobs[0].backend;
     const trees = raw.map((n, i): FlowTree => ({
       job: jobs[i],

@@ -182,6 +182,45 @@ describe('submitFlow on BULLMQ', () => {
     }
   });
 
+  it('cancelling a child before it ran fails its FAIL_PARENT parent, naming the child', async () => {
+    const root = await submitFlow(
+      stack,
+      sum(1, [{ job: { ...leaf(2).job, delayMs: 60_000 } }, leaf(3)]),
+    );
+    const [late] = root.children;
+    const r = await stack.gql<any>(
+      'mutation($id: ID!) { cancelJob(id: $id, reason: "not needed") { id status } }',
+      { id: late.id },
+    );
+    expect(r.data?.cancelJob.status).toBe('CANCELLED');
+    const failed = await waitForFlowJob(stack, root.id, ['FAILED', 'SUCCEEDED']);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe(`child ${late.id} (${flowLeaf.name}) was cancelled: not needed`);
+    expect(failed.events.some((e) => e.type === 'STARTED')).toBe(false);
+  });
+
+  it('retryJobs relaunches a parent with two failed children once, and it completes', async () => {
+    const prefix = stack.prefix;
+    await stack.redis.sadd(failingKey(prefix), 'rj');
+    const root = await submitFlow(
+      stack,
+      sum(1, [leaf(2, { failKey: 'rj', prefix }), leaf(3, { failKey: 'rj', prefix }), leaf(4)]),
+    );
+    await waitForFlowJob(stack, root.id, ['FAILED']);
+    await Promise.all(
+      root.children.map((c) => waitForFlowJob(stack, c.id, ['FAILED', 'SUCCEEDED'])),
+    );
+    await stack.redis.srem(failingKey(prefix), 'rj');
+    const ids = root.children.map((c) => c.id);
+    const r = await stack.gql<any>('mutation($ids: [ID!]) { retryJobs(filter: { ids: $ids }) }', {
+      ids,
+    });
+    expect(r.errors).toBeUndefined();
+    const done = await waitForFlowJob(stack, root.id, ['SUCCEEDED'], 30_000);
+    expect(done.result.sum).toBe(10);
+    expect(done.events.filter((e) => e.type === 'STARTED')).toHaveLength(1);
+  });
+
   it('refuses a tree over the limits, or with a bad input deep inside, and leaves nothing behind', async () => {
     await new Promise((r) => setTimeout(r, 1500));
     const before = await footprint(stack);

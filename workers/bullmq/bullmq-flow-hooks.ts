@@ -2,7 +2,7 @@ import { Job as BullJob, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BusEmitter } from '../../src/bus/event-emitter';
 import { Backend, JobEventType } from '../../src/model/enums';
-import { waitingMessage } from '../../src/model/flow';
+import { ChildFailurePolicy, waitingMessage } from '../../src/model/flow';
 import type { ChildOutcome } from '../../src/model/flow';
 import {
   bullPrefix,
@@ -55,21 +55,43 @@ export class BullmqFlowHooks {
     ]);
     const ok = byId(values);
     const failed = byId(failures);
-    return [
-      ...done,
-      ...kids.map((c): ChildOutcome => {
+    const outcomes = await Promise.all(
+      kids.map(async (c): Promise<ChildOutcome> => {
         if (ok.has(c.id))
           return { id: c.id, type: c.type, status: 'SUCCEEDED', result: ok.get(c.id) ?? null };
         const reason = failed.get(c.id);
+        if (reason !== undefined && reason !== CANCELLED)
+          return { id: c.id, type: c.type, status: 'FAILED', result: null, error: String(reason) };
+        // Cancelled: aborted while it ran, or removed before it ran (no outcome in BullMQ).
+        const why = await this.redis.get(cancelMarkerKey(this.prefix, c.id));
         return {
           id: c.id,
           type: c.type,
-          status: reason === undefined || reason === CANCELLED ? 'CANCELLED' : 'FAILED',
+          status: 'CANCELLED',
           result: null,
-          error: reason === undefined ? 'removed before it ran' : String(reason),
+          error: why ?? 'cancelled',
         };
       }),
-    ];
+    );
+    return [...done, ...outcomes];
+  }
+
+  /**
+   * Why a parent must not run: the first child under FAIL_PARENT that did not succeed. BullMQ
+   * fails the parent itself for a child that failed (`failParentOnFailure`); a child removed
+   * by a cancel before it ran leaves no failure behind, so the worker asks before running.
+   */
+  async blockingChild(job: BullJob<BullmqJobData>): Promise<string | null> {
+    const kids = job.data.flow?.children ?? [];
+    if (kids.length === 0) return null;
+    const policy = new Map(kids.map((c) => [c.id, c.onFailure]));
+    for (const o of await this.children(job)) {
+      if (o.status === 'SUCCEEDED' || policy.get(o.id) === ChildFailurePolicy.IGNORE) continue;
+      if (!policy.has(o.id)) continue;
+      const what = o.status === 'CANCELLED' ? 'was cancelled' : 'failed';
+      return `child ${o.id} (${o.type}) ${what}: ${o.error ?? 'no reason given'}`;
+    }
+    return null;
   }
 
   /** After a child finished (succeeded, or failed under IGNORE): the parent's WAITING message. */

@@ -141,6 +141,8 @@ export class BullmqWorkers {
         }),
       );
     }
+    const blocked = await this.flows.blockingChild(job);
+    if (blocked) throw new UnrecoverableError(blocked);
     await this.o.emitter.emitOne(this.event(job, JobEventType.STARTED, { attempt }));
     const base = this.event(job, JobEventType.LOG, { attempt });
     this.active++;

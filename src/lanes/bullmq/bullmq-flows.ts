@@ -40,7 +40,13 @@ export class BullmqFlows implements FlowLane {
             }
           : {}),
         ...(t.children.length
-          ? { children: t.children.map((c) => ({ id: c.job.id, type: c.job.type })) }
+          ? {
+              children: t.children.map((c) => ({
+                id: c.job.id,
+                type: c.job.type,
+                onFailure: c.onFailure,
+              })),
+            }
           : {}),
         ...(t.done.length ? { done: t.done } : {}),
       },

@@ -6,8 +6,8 @@ export interface FlowJobData {
   parent?: { id: string; type: string; queue: string };
   /** What this node's final failure does to its parent. */
   onFailure?: ChildFailurePolicy;
-  /** The children BullMQ runs before this job, to name their outcomes. */
-  children?: { id: string; type: string }[];
+  /** The children BullMQ runs before this job, to name their outcomes, with their policies. */
+  children?: { id: string; type: string; onFailure?: ChildFailurePolicy }[];
   /** Children that succeeded in an earlier launch of the flow (not run again). */
   done?: ChildOutcome[];
 }

@@ -159,6 +159,9 @@ export class BullmqLane implements Lane {
       );
     }
     if (state !== 'active') {
+      // Kept for the parent of a flow node, which reads why its removed child is gone.
+      if (bj.data?.flow?.parent)
+        await this.redis.set(cancelMarkerKey(this.prefix, job.id), reason, 'EX', 3600);
       try {
         await bj.remove();
         await this.emitter.emitOne(eventOf(job, JobEventType.CANCELLED, { message: reason }));
