@@ -27,6 +27,8 @@ import { AuditStore } from './store/audit-store';
 import { bullBoardRoutes } from './server/bull-board';
 import { Gateway } from './server/gateway';
 import { graphiqlRoutes } from './server/graphiql';
+import { dashboardRoutes } from './server/dashboard';
+import { BoardSessions } from './server/board-sessions';
 import { limitRules, maxNesting } from './server/limits';
 import { TenantRateLimiter } from './server/rate-limit';
 import type { GatewayOptions } from './server/gateway';
@@ -70,6 +72,8 @@ export interface AppParts {
   extendGateway?: GatewayOptions['extend'];
   /** Key pre-filled in GraphiQL's headers tab: the local stack outside production only. @defaultValue null */
   devKey?: string | null;
+  /** Temporal web UI the dashboard links to; overrides TEMPORAL_UI_URL. @defaultValue config.TEMPORAL_UI_URL */
+  temporalUiUrl?: string | null;
 }
 
 /** A running jobgate process: close() stops what it started, in reverse order. */
@@ -295,9 +299,16 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           app.get('/metrics', metrics.route());
           app.use(graphiqlRoutes({ devKey: parts.devKey ?? null }));
           app.use(
+            dashboardRoutes({
+              temporalUiUrl: parts.temporalUiUrl ?? config.TEMPORAL_UI_URL ?? null,
+              temporalNamespace: config.TEMPORAL_NAMESPACE,
+            }),
+          );
+          app.use(
             bullBoardRoutes({
               queues: registry.queues().map((q) => bullmq.queue(q)),
               authenticate: (k) => keyStore.authenticate(k),
+              sessions: new BoardSessions(redis, `${config.JOBGATE_PREFIX}:board-session:`),
             }),
           );
         },

@@ -49,6 +49,12 @@ export const configSchema = z.object({
     ),
   /** Temporal namespace. */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+  /** The Temporal web UI; the dashboard links each workflow to it when set. */
+  TEMPORAL_UI_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Temporal web UI, linked from the dashboard (e.g. http://localhost:8233)'),
   /** Prefix of every Redis key and of Temporal task queues, so several deployments can share one Redis. */
   JOBGATE_PREFIX: z
     .string()

@@ -7,7 +7,7 @@ import { Reconciler } from '../../src/lanes/temporal/reconciler';
 import type { ReconcilerOptions } from '../../src/lanes/temporal/reconciler';
 import { TemporalLane } from '../../src/lanes/temporal/temporal-lane';
 import { startStack } from './stack';
-import type { Stack } from './stack';
+import type { Stack, StackOptions } from './stack';
 import { testTemporalAddress } from './temporal-server';
 
 export interface TemporalStackOptions {
@@ -21,6 +21,8 @@ export interface TemporalStackOptions {
   reconciler?: ReconcilerOptions;
   /** BullMQ queues this process works on; false for none (jobs wait for a worker process). @defaultValue every queue */
   bullmqWorker?: string[] | false;
+  /** Job types the in-process workers serve. @defaultValue the bundled examples */
+  jobs?: StackOptions['jobs'];
 }
 
 export interface TemporalStack extends Stack {
@@ -80,6 +82,7 @@ export async function startTemporalStack(o: TemporalStackOptions = {}): Promise<
   const stack = await startStack({
     env: { JOBGATE_PREFIX: prefix, TEMPORAL_ADDRESS: temporalAddress, ...o.env },
     ...(o.bullmqWorker !== undefined ? { bullmqWorker: o.bullmqWorker } : {}),
+    ...(o.jobs ? { jobs: o.jobs } : {}),
     temporalWorker: o.worker !== false,
     workerEmitter: o.workerEmitter,
     durableLane: async ({ emitter, catalog }) => {
