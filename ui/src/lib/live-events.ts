@@ -89,3 +89,6 @@ export function watchEvents(
     stop?.();
   };
 }
+
+/** The newest event id on the bus: a subscription started after it misses nothing since. */
+export const CURSOR = 'query Cursor { eventCursor }';

@@ -8,7 +8,7 @@ import { StatusBadge, Time, duration } from '../components/status-badge';
 import { Timeline } from '../components/timeline';
 import { useAuth } from '../lib/auth-context';
 import { pageConfig } from '../lib/config';
-import { EVENT_FIELDS, watchEvents } from '../lib/live-events';
+import { CURSOR, EVENT_FIELDS, watchEvents } from '../lib/live-events';
 import type { LiveEvent } from '../lib/live-events';
 import { canOperate } from '../lib/session';
 import { statusAfter } from '../lib/status';
@@ -161,8 +161,9 @@ export function RunDetail() {
       });
   }, [client, id, tick]);
 
-  // Live first, then history: the subscription starts before the stored events are read, so
-  // nothing falls between the two; both are merged by event id in time order. Stored events lag
+  // Live first, then history: the subscription starts from the bus's newest id before the
+  // stored events are read, so nothing falls between the two; both are merged by event id in
+  // time order. Stored events lag
   // the bus by the aggregator's batch, so a young run's history is read once more a moment later.
   // After a reconnect the subscription resumes after the last event it delivered.
   useEffect(() => {
@@ -182,25 +183,28 @@ export function RunDetail() {
       logKeys.add(k);
       lines.push(l);
     };
-    const stop = watchEvents(
-      connection.ws,
-      { jobId: id },
-      (e) => {
-        byId.set(e.id, e);
-        if (e.type === 'LOG' && e.message != null)
-          addLine({ id: e.id, at: e.timestamp, attempt: e.attempt, line: e.message });
-        publish();
-        const status = statusAfter(e.type);
-        if (status || e.progress != null)
-          setLive((l) => ({
-            status: status ?? l.status,
-            progress: e.type === 'COMPLETED' ? 100 : (e.progress ?? l.progress),
-          }));
-        // Read the row again once the aggregator has stored the change (result, error, times).
-        if (status) setTimeout(() => setTick((t) => t + 1), 1000);
-      },
-      { onError: setError },
-    );
+    let stop = (): void => undefined;
+    const subscribe = (after: string | null) => {
+      stop = watchEvents(
+        connection.ws,
+        { jobId: id },
+        (e) => {
+          byId.set(e.id, e);
+          if (e.type === 'LOG' && e.message != null)
+            addLine({ id: e.id, at: e.timestamp, attempt: e.attempt, line: e.message });
+          publish();
+          const status = statusAfter(e.type);
+          if (status || e.progress != null)
+            setLive((l) => ({
+              status: status ?? l.status,
+              progress: e.type === 'COMPLETED' ? 100 : (e.progress ?? l.progress),
+            }));
+          // Read the row again once the aggregator has stored the change (result, error, times).
+          if (status) setTimeout(() => setTick((t) => t + 1), 1000);
+        },
+        { after, onError: setError },
+      );
+    };
     const q = async <T,>(query: string, field: 'events' | 'logs', after: string | null) => {
       const r = await client
         .query(query, { id, after }, { requestPolicy: 'network-only' })
@@ -229,9 +233,13 @@ export function RunDetail() {
       return history.length;
     };
     let again: ReturnType<typeof setTimeout> | undefined;
-    void load().then((n) => {
+    void (async () => {
+      const cursor = await client.query(CURSOR, {}).toPromise();
+      if (cancelled) return;
+      subscribe((cursor.data?.eventCursor as string | null) ?? null);
+      const n = await load();
       if (!cancelled && n < PAGE) again = setTimeout(() => void load(), 1500);
-    });
+    })();
     return () => {
       cancelled = true;
       clearTimeout(again);

@@ -3,7 +3,7 @@ import { useClient } from 'urql';
 import { Link } from 'wouter';
 import { StatusBadge, Time, duration } from '../components/status-badge';
 import { useAuth } from '../lib/auth-context';
-import { watchEvents } from '../lib/live-events';
+import { CURSOR, watchEvents } from '../lib/live-events';
 import type { LiveEvent } from '../lib/live-events';
 import { STATUSES, statusAfter } from '../lib/status';
 import { errorText } from '../lib/use-gql';
@@ -189,43 +189,50 @@ export function Runs() {
     };
     buffered.current = [];
     setRows(null);
-    // Subscribed before the list loads: what happens meanwhile is applied once it has.
-    const stop = watchEvents(
-      connection.ws,
-      {
-        ...(f.queue ? { queue: f.queue as string } : {}),
-        ...(f.backends ? { backends: f.backends as string[] } : {}),
-      },
-      (e) => {
-        setLive(true);
-        if (buffered.current) buffered.current.push(e);
-        else setRows((rs) => (rs ? applyEvent(rs, e, accepts).slice(0, PAGE_SIZE * 2) : rs));
-      },
-      { onError: setError },
-    );
+    let cancelled = false;
+    let stop = (): void => undefined;
     const off = connection.ws.on('connected', () => setLive(true));
     const offClosed = connection.ws.on('closed', () => setLive(false));
-    void client
-      .query(LIST, { filter: f, first: PAGE_SIZE, after }, { requestPolicy: 'network-only' })
-      .toPromise()
-      .then((r) => {
-        if (r.error) {
-          setError(errorText(r.error));
-          setRows([]);
-          return;
-        }
-        setError(null);
-        const conn = r.data.jobs as {
-          edges: { node: RunRow }[];
-          pageInfo: { endCursor: string | null; hasNextPage: boolean };
-        };
-        let list = conn.edges.map((e) => e.node);
-        for (const e of buffered.current ?? []) list = applyEvent(list, e, accepts);
-        buffered.current = null;
-        setRows(list);
-        setPage(conn.pageInfo);
-      });
+    void (async () => {
+      // The cursor first, then the subscription from it, then the list: whatever changes while
+      // the list is read arrives through the subscription and is applied on top of it.
+      const cursor = await client.query(CURSOR, {}).toPromise();
+      if (cancelled) return;
+      stop = watchEvents(
+        connection.ws,
+        {
+          ...(f.queue ? { queue: f.queue as string } : {}),
+          ...(f.backends ? { backends: f.backends as string[] } : {}),
+        },
+        (e) => {
+          setLive(true);
+          if (buffered.current) buffered.current.push(e);
+          else setRows((rs) => (rs ? applyEvent(rs, e, accepts).slice(0, PAGE_SIZE * 2) : rs));
+        },
+        { after: (cursor.data?.eventCursor as string | null) ?? null, onError: setError },
+      );
+      const r = await client
+        .query(LIST, { filter: f, first: PAGE_SIZE, after }, { requestPolicy: 'network-only' })
+        .toPromise();
+      if (cancelled) return;
+      if (r.error) {
+        setError(errorText(r.error));
+        setRows([]);
+        return;
+      }
+      setError(null);
+      const conn = r.data.jobs as {
+        edges: { node: RunRow }[];
+        pageInfo: { endCursor: string | null; hasNextPage: boolean };
+      };
+      let list = conn.edges.map((e) => e.node);
+      for (const e of buffered.current ?? []) list = applyEvent(list, e, accepts);
+      buffered.current = null;
+      setRows(list);
+      setPage(conn.pageInfo);
+    })();
     return () => {
+      cancelled = true;
       stop();
       off();
       offClosed();
