@@ -255,6 +255,28 @@ const SUBMIT = `mutation($input: SubmitJobInput!) { submitJob(input: $input) { i
     shots.signal = await screenshot(page, 'run-detail-workflow');
   });
 
+  it("draws a saga's steps and marks its compensations", async () => {
+    const id = await submit({
+      type: 'saga',
+      input: { steps: ['reserve', 'charge', 'ship'], failAt: 'ship' },
+      maxAttempts: 1,
+    });
+    await stack.waitForStatus(id, ['FAILED'], 30_000, operatorKey);
+    await page.goto(`${base}/ui/runs/${id}`);
+    const steps = page.getByTestId('workflow-steps');
+    for (const label of ['reserve', 'charge', 'ship', 'undo charge', 'undo reserve'])
+      await steps.locator('.react-flow__node', { hasText: new RegExp(`^${label}$`) }).waitFor();
+    expect(await steps.locator('.react-flow__node.g-compensation').count()).toBe(2);
+    expect(await steps.locator('.react-flow__node.g-failed').count()).toBe(1);
+    expect(
+      await page
+        .getByTestId('timeline')
+        .locator('[data-event-type=COMPENSATING] .tag-compensation')
+        .count(),
+    ).toBe(2);
+    shots.sagaSteps = await screenshot(page, 'run-detail-saga-steps');
+  });
+
   it('redrives a dead-letter group by filter', async () => {
     const message = `ui dead letter ${randomBytes(4).toString('hex')}`;
     const ids = [

@@ -13,10 +13,11 @@ export interface LiveEvent {
   attempt: number | null;
   message: string | null;
   activityId: string | null;
+  meta: Record<string, unknown> | null;
 }
 
 export const EVENT_FIELDS =
-  'id jobId jobType type queue source timestamp progress attempt message activityId';
+  'id jobId jobType type queue source timestamp progress attempt message activityId meta';
 
 const SUBSCRIPTION = `subscription LiveEvents($after: ID, $filter: JobEventFilter) {
   jobEvents(after: $after, filter: $filter) { ${EVENT_FIELDS} }

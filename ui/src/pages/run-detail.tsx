@@ -6,6 +6,7 @@ import type { TypeInfo } from '../components/controls';
 import { Json } from '../components/json-view';
 import { StatusBadge, Time, duration } from '../components/status-badge';
 import { Timeline } from '../components/timeline';
+import { WorkflowSteps } from '../components/workflow-steps';
 import { useAuth } from '../lib/auth-context';
 import { pageConfig } from '../lib/config';
 import { CURSOR, EVENT_FIELDS, watchEvents } from '../lib/live-events';
@@ -343,6 +344,7 @@ export function RunDetail() {
         <Json label="error" value={job.error} />
       </div>
       {job.workflow && <TemporalDetails wf={job.workflow} />}
+      {job.backend === 'TEMPORAL' && <WorkflowSteps events={events} />}
     </section>
   );
 }
