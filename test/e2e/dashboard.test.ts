@@ -175,6 +175,20 @@ const SUBMIT = `mutation($input: SubmitJobInput!) { submitJob(input: $input) { i
     await page.getByText('No run matches.').waitFor();
   });
 
+  it('retries every FAILED run a filter matches (bulk action)', async () => {
+    const id = await submit({ type: 'fail', input: { message: 'bulk retry' } });
+    await stack.waitForStatus(id, ['FAILED'], 20_000, operatorKey);
+    await page.goto(`${base}/ui/runs?status=FAILED&type=fail&id=${id}`);
+    await page.locator(`tr[data-job="${id}"]`).waitFor();
+    await page.getByRole('button', { name: 'Retry all matching' }).click();
+    await page.getByText('Retried 1 run(s).').waitFor();
+    await stack.waitFor(
+      async () => (await stack.busEvents(id)).filter((e) => e.type === 'QUEUED').length === 2,
+      20_000,
+      `the retry of ${id}`,
+    );
+  });
+
   it('validates the generated submit form against the schema, then submits', async () => {
     await page.goto(`${base}/ui/job-types/sleep`);
     const form = page.getByTestId('submit-form');

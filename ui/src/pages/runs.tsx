@@ -6,7 +6,8 @@ import { useAuth } from '../lib/auth-context';
 import { CURSOR, watchEvents } from '../lib/live-events';
 import type { LiveEvent } from '../lib/live-events';
 import { STATUSES, statusAfter } from '../lib/status';
-import { errorText } from '../lib/use-gql';
+import { canOperate } from '../lib/session';
+import { errorText, useMutate } from '../lib/use-gql';
 import { useUrlState } from '../lib/url-state';
 
 export interface RunRow {
@@ -143,6 +144,20 @@ function Filters() {
         ))}
       </select>
       <input
+        aria-label="from"
+        type="datetime-local"
+        title="created from"
+        defaultValue={p.get('from') ?? ''}
+        onChange={(e) => set({ from: e.target.value, range: null, after: null })}
+      />
+      <input
+        aria-label="to"
+        type="datetime-local"
+        title="created before"
+        defaultValue={p.get('to') ?? ''}
+        onChange={(e) => set({ to: e.target.value, after: null })}
+      />
+      <input
         aria-label="id"
         placeholder="job id"
         value={id}
@@ -153,9 +168,34 @@ function Filters() {
   );
 }
 
+/** Bulk action: every FAILED run the filter matches runs again (retryJobs by filter). */
+function RetryMatching({ filter }: { filter: Record<string, unknown> }) {
+  const mutate = useMutate();
+  const [message, setMessage] = useState<string | null>(null);
+  const retry = async () => {
+    try {
+      const r = await mutate<{ retryJobs: number }>(
+        'mutation RetryMatching($filter: JobFilter!) { retryJobs(filter: $filter) }',
+        { filter: { ...filter, statuses: ['FAILED'] } },
+      );
+      setMessage(`Retried ${r.retryJobs} run(s).`);
+    } catch (e) {
+      setMessage((e as Error).message);
+    }
+  };
+  return (
+    <span className="bulk">
+      <button type="button" onClick={() => void retry()}>
+        Retry all matching
+      </button>
+      {message && <span role="status"> {message}</span>}
+    </span>
+  );
+}
+
 export function Runs() {
   const client = useClient();
-  const { connection } = useAuth();
+  const { connection, principal } = useAuth();
   const [params, set] = useUrlState();
   const filter = useMemo(() => filterOf(params), [params]);
   const after = params.get('after');
@@ -246,6 +286,9 @@ export function Runs() {
         <span className={`live ${live ? 'on' : ''}`} title="Rows follow the jobEvents subscription">
           {live ? '● live' : '○ connecting'}
         </span>
+        {canOperate(principal) && params.get('status') === 'FAILED' && (
+          <RetryMatching filter={filter} />
+        )}
       </header>
       <Filters />
       {error && (
