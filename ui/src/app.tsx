@@ -2,6 +2,8 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { Provider } from 'urql';
 import { Link, Route, Router, Switch, useLocation } from 'wouter';
 import { AuthContext } from './lib/auth-context';
+import { CapabilitiesContext, capabilitiesOf } from './lib/capabilities';
+import type { Capabilities } from './lib/capabilities';
 import type { Auth } from './lib/auth-context';
 import { connect, probe } from './lib/client';
 import { pageConfig } from './lib/config';
@@ -16,6 +18,7 @@ import { Workers } from './pages/workers';
 
 // Pages with heavy libraries (JSON Schema forms, graphs) load when first opened.
 const JobTypes = lazy(() => import('./pages/job-types').then((m) => ({ default: m.JobTypes })));
+const Schedules = lazy(() => import('./pages/schedules').then((m) => ({ default: m.Schedules })));
 
 const ME = '{ me { tenant role keyId } }';
 
@@ -28,7 +31,15 @@ async function boardSession(key: string | null): Promise<void> {
   }).catch(() => undefined);
 }
 
-function Nav({ principal, onSignOut }: { principal: Principal; onSignOut(): void }) {
+function Nav({
+  principal,
+  caps,
+  onSignOut,
+}: {
+  principal: Principal;
+  caps: Capabilities;
+  onSignOut(): void;
+}) {
   const [loc] = useLocation();
   const item = (href: string, label: string) => (
     <Link href={href} className={loc === href || loc.startsWith(`${href}/`) ? 'active' : ''}>
@@ -41,6 +52,7 @@ function Nav({ principal, onSignOut }: { principal: Principal; onSignOut(): void
       {item('/runs', 'Runs')}
       {item('/dead-letters', 'Dead letters')}
       {item('/queues', 'Queues')}
+      {caps.schedules && item('/schedules', 'Schedules')}
       {item('/job-types', 'Job types')}
       {isAdmin(principal) && item('/workers', 'Workers')}
       {isAdmin(principal) && (
@@ -61,6 +73,7 @@ function Nav({ principal, onSignOut }: { principal: Principal; onSignOut(): void
 
 export function App() {
   const [principal, setPrincipal] = useState<Principal | null>(null);
+  const [caps, setCaps] = useState<Capabilities>({ schedules: false, flows: false });
   const [key, setKey] = useState<string | null>(() => storedKey());
   const [checking, setChecking] = useState<boolean>(() => !!storedKey());
   const connection = useMemo(() => (key && principal ? connect(key) : null), [key, principal]);
@@ -70,9 +83,11 @@ export function App() {
   useEffect(() => {
     const k = storedKey();
     if (!k) return;
-    void probe<{ me: Principal }>(k, ME).then((r) => {
-      if (r.data) setPrincipal(r.data.me);
-      else {
+    void probe<{ me: Principal }>(k, ME).then(async (r) => {
+      if (r.data) {
+        setCaps(await capabilitiesOf(k));
+        setPrincipal(r.data.me);
+      } else {
         forgetKey();
         setKey(null);
       }
@@ -85,6 +100,7 @@ export function App() {
     if (!r.data) return r.error ?? 'sign-in failed';
     storeKey(k);
     if (r.data.me.role === 'ADMIN') await boardSession(k);
+    setCaps(await capabilitiesOf(k));
     setKey(k);
     setPrincipal(r.data.me);
     return null;
@@ -109,25 +125,28 @@ export function App() {
         <SignIn onSignIn={signIn} />
       ) : (
         <AuthContext.Provider value={auth}>
-          <Provider value={auth.connection.urql}>
-            <Nav principal={auth.principal} onSignOut={signOut} />
-            <main className="main">
-              <Suspense fallback={<p className="muted">Loading…</p>}>
-                <Switch>
-                  <Route path="/runs/:id" component={RunDetail} />
-                  <Route path="/runs" component={Runs} />
-                  <Route path="/dead-letters" component={DeadLetters} />
-                  <Route path="/queues" component={Queues} />
-                  <Route path="/job-types" component={JobTypes} />
-                  <Route path="/job-types/:name" component={JobTypes} />
-                  <Route path="/workers" component={Workers} />
-                  <Route>
-                    <Runs />
-                  </Route>
-                </Switch>
-              </Suspense>
-            </main>
-          </Provider>
+          <CapabilitiesContext.Provider value={caps}>
+            <Provider value={auth.connection.urql}>
+              <Nav principal={auth.principal} caps={caps} onSignOut={signOut} />
+              <main className="main">
+                <Suspense fallback={<p className="muted">Loading…</p>}>
+                  <Switch>
+                    <Route path="/runs/:id" component={RunDetail} />
+                    <Route path="/runs" component={Runs} />
+                    <Route path="/dead-letters" component={DeadLetters} />
+                    <Route path="/queues" component={Queues} />
+                    <Route path="/job-types" component={JobTypes} />
+                    <Route path="/job-types/:name" component={JobTypes} />
+                    <Route path="/workers" component={Workers} />
+                    {caps.schedules && <Route path="/schedules" component={Schedules} />}
+                    <Route>
+                      <Runs />
+                    </Route>
+                  </Switch>
+                </Suspense>
+              </main>
+            </Provider>
+          </CapabilitiesContext.Provider>
         </AuthContext.Provider>
       )}
     </Router>

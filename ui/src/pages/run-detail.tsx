@@ -7,6 +7,8 @@ import { Json } from '../components/json-view';
 import { StatusBadge, Time, duration } from '../components/status-badge';
 import { Timeline } from '../components/timeline';
 import { WorkflowSteps } from '../components/workflow-steps';
+import { FlowGraph } from '../components/flow-graph';
+import { useCapabilities } from '../lib/capabilities';
 import { useAuth } from '../lib/auth-context';
 import { pageConfig } from '../lib/config';
 import { CURSOR, EVENT_FIELDS, watchEvents } from '../lib/live-events';
@@ -135,6 +137,7 @@ export function RunDetail() {
   const { id } = useParams<{ id: string }>();
   const client = useClient();
   const { connection, principal } = useAuth();
+  const caps = useCapabilities();
   const [job, setJob] = useState<Detail | null | undefined>(undefined);
   const [types, setTypes] = useState<(TypeInfo & { name: string })[]>([]);
   const [events, setEvents] = useState<LiveEvent[]>([]);
@@ -345,6 +348,7 @@ export function RunDetail() {
       </div>
       {job.workflow && <TemporalDetails wf={job.workflow} />}
       {job.backend === 'TEMPORAL' && <WorkflowSteps events={events} />}
+      {caps.flows && <FlowGraph key={job.id} id={job.id} />}
     </section>
   );
 }
