@@ -83,9 +83,9 @@ export function App() {
   useEffect(() => {
     const k = storedKey();
     if (!k) return;
-    void probe<{ me: Principal }>(k, ME).then(async (r) => {
+    void Promise.all([probe<{ me: Principal }>(k, ME), capabilitiesOf(k)]).then(([r, c]) => {
       if (r.data) {
-        setCaps(await capabilitiesOf(k));
+        setCaps(c);
         setPrincipal(r.data.me);
       } else {
         forgetKey();
@@ -99,8 +99,11 @@ export function App() {
     const r = await probe<{ me: Principal }>(k, ME);
     if (!r.data) return r.error ?? 'sign-in failed';
     storeKey(k);
-    if (r.data.me.role === 'ADMIN') await boardSession(k);
-    setCaps(await capabilitiesOf(k));
+    const [c] = await Promise.all([
+      capabilitiesOf(k),
+      r.data.me.role === 'ADMIN' ? boardSession(k) : undefined,
+    ]);
+    setCaps(c);
     setKey(k);
     setPrincipal(r.data.me);
     return null;

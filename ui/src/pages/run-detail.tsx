@@ -14,7 +14,7 @@ import { pageConfig } from '../lib/config';
 import { CURSOR, EVENT_FIELDS, watchEvents } from '../lib/live-events';
 import type { LiveEvent } from '../lib/live-events';
 import { canOperate } from '../lib/session';
-import { statusAfter } from '../lib/status';
+import { FINAL, statusAfter } from '../lib/status';
 import { errorText } from '../lib/use-gql';
 
 interface Detail {
@@ -133,6 +133,15 @@ function TemporalDetails({ wf }: { wf: NonNullable<Detail['workflow']> }) {
   );
 }
 
+interface LiveState {
+  status: string | null;
+  progress: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+const NO_LIVE: LiveState = { status: null, progress: null, startedAt: null, finishedAt: null };
+
 export function RunDetail() {
   const { id } = useParams<{ id: string }>();
   const client = useClient();
@@ -145,10 +154,7 @@ export function RunDetail() {
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   // The status the newest live event says: the stored row lags it by the aggregator's batch.
-  const [live, setLive] = useState<{ status: string | null; progress: number | null }>({
-    status: null,
-    progress: null,
-  });
+  const [live, setLive] = useState<LiveState>(NO_LIVE);
   const logBox = useRef<HTMLDivElement>(null);
 
   // The job itself, again after each control action and each status change.
@@ -172,7 +178,7 @@ export function RunDetail() {
   // After a reconnect the subscription resumes after the last event it delivered.
   useEffect(() => {
     let cancelled = false;
-    setLive({ status: null, progress: null });
+    setLive(NO_LIVE);
     const byId = new Map<string, LiveEvent>();
     const logKeys = new Set<string>();
     let lines: LogLine[] = [];
@@ -202,9 +208,15 @@ export function RunDetail() {
             setLive((l) => ({
               status: status ?? l.status,
               progress: e.type === 'COMPLETED' ? 100 : (e.progress ?? l.progress),
+              startedAt: e.type === 'STARTED' ? (l.startedAt ?? e.timestamp) : l.startedAt,
+              finishedAt: FINAL.has(status ?? '')
+                ? e.timestamp
+                : e.type === 'QUEUED'
+                  ? null
+                  : l.finishedAt,
             }));
-          // Read the row again once the aggregator has stored the change (result, error, times).
-          if (status) setTimeout(() => setTick((t) => t + 1), 1000);
+          // Read the row again once the aggregator has stored the change (result, error, attempts).
+          if (status) for (const ms of [1000, 3000]) setTimeout(() => setTick((t) => t + 1), ms);
         },
         { after, onError: setError },
       );
@@ -277,6 +289,8 @@ export function RunDetail() {
     ...job,
     status: live.status ?? job.status,
     progress: live.progress ?? job.progress,
+    startedAt: job.startedAt ?? live.startedAt,
+    finishedAt: job.finishedAt ?? live.finishedAt,
   };
   return (
     <section className="detail">
@@ -305,14 +319,14 @@ export function RunDetail() {
         </dd>
         <dt>started</dt>
         <dd>
-          <Time at={job.startedAt} />
+          <Time at={shown.startedAt} />
         </dd>
         <dt>finished</dt>
         <dd>
-          <Time at={job.finishedAt} />
+          <Time at={shown.finishedAt} />
         </dd>
         <dt>took</dt>
-        <dd>{job.startedAt ? duration(job.startedAt, job.finishedAt) : '–'}</dd>
+        <dd>{shown.startedAt ? duration(shown.startedAt, shown.finishedAt) : '–'}</dd>
         <dt>routing</dt>
         <dd data-testid="routing-reason">{job.routingReason}</dd>
       </dl>
