@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
+import { scheduleParts } from './compose/schedule-parts';
+import type { ScheduleService } from './jobs/schedule-service';
 import { SubmissionRelay } from './projection/submission-relay';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
@@ -83,6 +85,7 @@ export interface App {
     keys: KeyStore;
     feed: EventFeed | null;
     registry: RegistryService;
+    schedules: ScheduleService;
   };
   /** The registered job types, cached. */
   registry: TypeRegistry;
@@ -161,6 +164,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ? await parts.durableLane({ emitter, jobs: jobStore, catalog: registry })
       : null;
     if (durable) closers.push(() => durable.close());
+    const schedules = scheduleParts({
+      ds,
+      jobs: jobStore,
+      emitter,
+      catalog: registry,
+      bullmq,
+      durable,
+      log: log.child({ part: 'schedules' }),
+    });
     let gateway: Gateway | null = null;
     const metrics = new Metrics({
       queueDepth: async () =>
@@ -239,11 +251,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
             parts.workerQueues ??
             (Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined),
           onFinished: (type, lane, outcome, ms) => metrics.jobFinished(type, lane, outcome, ms),
+          recordScheduledRun: (run) => schedules.runs.record(run),
+          upsertSchedules: (list) => schedules.upsertCodeSchedules(list),
         });
         closers.push(() => worker.close());
       } else {
         // No lane to serve here: the types are still registered, so submissions are accepted.
-        await registry.register(resolveDefinitions(parts.jobs).types);
+        const resolved = resolveDefinitions(parts.jobs);
+        await registry.register(resolved.types);
+        if (resolved.schedules.length) await schedules.upsertCodeSchedules(resolved.schedules);
       }
     }
     if (parts.durableParts) {
@@ -262,7 +278,14 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       closers.push(() => audit.close());
       gateway = new Gateway({
         schema: buildJobgateSchema(),
-        services: { jobs, keys: keyStore, feed, audit, registry: registryService },
+        services: {
+          jobs,
+          keys: keyStore,
+          feed,
+          audit,
+          registry: registryService,
+          schedules: schedules.service,
+        },
         events: eventStore,
         rules: limitRules(config),
         introspection: config.GRAPHQL_INTROSPECTION ?? true,
@@ -317,7 +340,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ds,
       redis,
       queries,
-      services: { jobs, keys: keyStore, feed, registry: registryService },
+      services: { jobs, keys: keyStore, feed, registry: registryService, schedules: schedules.service },
       registry,
       presence,
       aggregator,
