@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
 import { scheduleParts } from './compose/schedule-parts';
+import { retentionPass } from './compose/retention-pass';
 import type { ScheduleService } from './jobs/schedule-service';
 import { SubmissionRelay } from './projection/submission-relay';
 import { Backend } from './model/enums';
@@ -230,6 +231,11 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       );
       relay.start();
       closers.push(() => relay.stop());
+      const retention = retentionPass(config, { ds, bullmq, catalog: registry, metrics, log });
+      if (retention) {
+        retention.start();
+        closers.push(() => retention.stop());
+      }
     }
 
     if (parts.jobs?.length) {
