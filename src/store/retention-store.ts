@@ -37,12 +37,14 @@ export class RetentionStore {
 
   /** Up to `limit` audit entries written before `before`; how many went. */
   async deleteAudit(before: Date, limit: number): Promise<number> {
-    const rows: unknown[] = await this.ds.query(
-      `DELETE FROM audit_log WHERE id IN (
-         SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED
-       ) RETURNING 1`,
+    const [row]: { n: string }[] = await this.ds.query(
+      `WITH gone AS (
+         DELETE FROM audit_log WHERE id IN (
+           SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ) RETURNING 1
+       ) SELECT count(*) AS n FROM gone`,
       [before, limit],
     );
-    return rows.length;
+    return Number(row.n);
   }
 }
