@@ -21,7 +21,7 @@ export function checkTiming(i: ScheduleInput, field: string): void {
   const hasEvery = i.everyMs != null;
   if (hasCron === hasEvery)
     throw badInput(
-      `${field}: give exactly one of cron and everyMs (got ${hasCron ? 'both' : 'neither'})`,
+      `${field}.cron and ${field}.everyMs: give exactly one of them (got ${hasCron ? 'both' : 'neither'})`,
       `${field}.${hasCron ? 'everyMs' : 'cron'}`,
     );
   if (hasCron) {
