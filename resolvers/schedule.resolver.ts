@@ -64,7 +64,10 @@ export class ScheduleResolver {
   }
 
   @Mutation(() => ScheduleType)
-  resumeSchedule(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphContext): Promise<ScheduleRecord> {
+  resumeSchedule(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: GraphContext,
+  ): Promise<ScheduleRecord> {
     return schedulesOf(ctx).resume(ctx.principal, id);
   }
 

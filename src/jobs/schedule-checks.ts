@@ -27,7 +27,10 @@ export function checkTiming(i: ScheduleInput, field: string): void {
   if (hasCron) {
     const problem = cronProblem(i.cron as string);
     if (problem)
-      throw badInput(`${field}.cron '${i.cron}' is not a cron expression: ${problem}`, `${field}.cron`);
+      throw badInput(
+        `${field}.cron '${i.cron}' is not a cron expression: ${problem}`,
+        `${field}.cron`,
+      );
   }
   if (hasEvery) {
     const every = i.everyMs as number;
@@ -67,7 +70,9 @@ function canonical(value: unknown): string {
  * Hash of what the engine holds for a schedule (everything but its paused state and note):
  * an upsert whose hash did not change leaves the engine alone.
  */
-export function specHash(s: Omit<ScheduleRecord, 'paused' | 'note' | 'createdAt' | 'source'>): string {
+export function specHash(
+  s: Omit<ScheduleRecord, 'paused' | 'note' | 'createdAt' | 'source'>,
+): string {
   const { id, tenant, type, input, backend, priority, queue, cron, everyMs, timezone } = s;
   const { overlap, startAt, endAt } = s;
   return createHash('sha256')

@@ -133,7 +133,11 @@ export class ScheduleService {
     return this.d.store.locked(next.id, async (m) => {
       const old = await this.d.store.find(next.id, m);
       if (old && old.tenant !== next.tenant) throw notFound('schedule', next.id);
-      if (old && old.specHash === next.specHash && (source === 'code' || old.paused === next.paused))
+      if (
+        old &&
+        old.specHash === next.specHash &&
+        (source === 'code' || old.paused === next.paused)
+      )
         return old;
       const record: StoredSchedule = {
         ...next,

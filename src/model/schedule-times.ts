@@ -113,12 +113,7 @@ export const nextCronTime = (cron: string, tz: string, after: number): number | 
  * interval schedule is due at multiples of `everyMs` from `anchor` (the engines align them:
  * Temporal to the epoch, BullMQ to its first run).
  */
-export function nextRunTimes(
-  t: ScheduleTiming,
-  after: number,
-  count: number,
-  anchor = 0,
-): Date[] {
+export function nextRunTimes(t: ScheduleTiming, after: number, count: number, anchor = 0): Date[] {
   if (count <= 0) return [];
   const from = Math.max(after, (t.startAt?.getTime() ?? -Infinity) - 1);
   let times: number[];

@@ -118,7 +118,12 @@ export class ScheduleStore {
     );
   }
 
-  async setPaused(id: string, paused: boolean, note: string | null, m: EntityManager): Promise<void> {
+  async setPaused(
+    id: string,
+    paused: boolean,
+    note: string | null,
+    m: EntityManager,
+  ): Promise<void> {
     await m.query(`UPDATE schedules SET paused = $2, note = $3, updated_at = now() WHERE id = $1`, [
       id,
       paused,

@@ -68,7 +68,11 @@ describe('jobgate schedules', () => {
     expect(listed.stdout).toContain(id);
     expect(listed.stdout).toContain('0 6 * * 1-5 (Europe/Berlin)');
     const paused = await cli(['schedules', 'pause', id, '--note', 'holiday', '--json']);
-    expect(JSON.parse(paused.stdout)).toMatchObject({ paused: true, note: 'holiday', nextRunTimes: [] });
+    expect(JSON.parse(paused.stdout)).toMatchObject({
+      paused: true,
+      note: 'holiday',
+      nextRunTimes: [],
+    });
     const resumed = await cli(['schedules', 'resume', id]);
     expect(resumed.stdout).toContain('active');
     const triggered = await cli(['schedules', 'trigger', id, '--json']);

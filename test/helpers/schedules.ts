@@ -22,7 +22,8 @@ export async function upsertSchedule(
   key?: string,
 ): Promise<Record<string, any>> {
   const r = await stack.gql<{ upsertSchedule: Record<string, any> }>(UPSERT, { i: input }, key);
-  if (!r.data?.upsertSchedule) throw new Error(`upsertSchedule failed: ${JSON.stringify(r.errors)}`);
+  if (!r.data?.upsertSchedule)
+    throw new Error(`upsertSchedule failed: ${JSON.stringify(r.errors)}`);
   return r.data.upsertSchedule;
 }
 

@@ -21,7 +21,13 @@ beforeAll(async () => {
   const prefix = stack.config.JOBGATE_PREFIX;
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const keys = busKeys(prefix);
-  lane = new BullmqLane(redis, prefix, keys, new BusEmitter(redis, keys, 10_000), stack.app.registry);
+  lane = new BullmqLane(
+    redis,
+    prefix,
+    keys,
+    new BusEmitter(redis, keys, 10_000),
+    stack.app.registry,
+  );
 }, 60_000);
 afterAll(async () => {
   await lane?.close();
@@ -41,7 +47,13 @@ const sweep = (policy: Partial<RetentionPolicy> = {}): RetentionSweep =>
 
 /** `n` jobs of one kind, each with `events` events, finished (or created) `ageDays` ago. */
 let seeds = 0;
-async function seed(tag: string, status: string, ageDays: number, n: number, events = 2): Promise<void> {
+async function seed(
+  tag: string,
+  status: string,
+  ageDays: number,
+  n: number,
+  events = 2,
+): Promise<void> {
   // Each seed has its own range of stream seq numbers, so no two events share an id.
   const seqBase = ++seeds * 100;
   const finished = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(status);
@@ -84,7 +96,12 @@ describe('retention sweep', () => {
        FROM (SELECT 366 AS d FROM generate_series(1, 130) UNION ALL SELECT 364 FROM generate_series(1, 7)) s`,
     );
     const report = await sweep().run();
-    expect(report).toEqual({ jobs: 250 + 120 + 15, events: 2 * (250 + 120 + 15), audit: 130, bullmqFailed: 0 });
+    expect(report).toEqual({
+      jobs: 250 + 120 + 15,
+      events: 2 * (250 + 120 + 15),
+      audit: 130,
+      bullmqFailed: 0,
+    });
     for (const gone of ['ok-old', 'failed-old', 'cancelled-old']) {
       expect(await jobsLike(gone)).toBe(0);
       expect(await eventsLike(gone)).toBe(0);
@@ -140,7 +157,11 @@ describe('retention sweep', () => {
     });
     while (!done) {
       const t = Date.now();
-      const j = await submit(stack, { type: 'echo', input: { n: submitted.length }, backend: 'BULLMQ' });
+      const j = await submit(stack, {
+        type: 'echo',
+        input: { n: submitted.length },
+        backend: 'BULLMQ',
+      });
       const r = await stack.gql('{ jobs(first: 20) { edges { node { id status } } } }');
       expect(r.errors).toBeUndefined();
       latencies.push(Date.now() - t);
@@ -153,7 +174,6 @@ describe('retention sweep', () => {
     await Promise.all(submitted.map((id) => waitForStatus(stack, id, ['SUCCEEDED'])));
     latencies.sort((a, b) => a - b);
     const p95 = latencies[Math.floor(latencies.length * 0.95)] ?? 0;
-    // eslint-disable-next-line no-console
     console.log(
       `retention under load: ${report.jobs} jobs and ${report.events} events deleted while ${submitted.length} submit+list rounds ran; round trip p50 ${latencies[Math.floor(latencies.length / 2)]} ms, p95 ${p95} ms, max ${latencies.at(-1)} ms`,
     );

@@ -48,30 +48,57 @@ describe('upsertSchedule with bad input', () => {
       'input.endAt',
     ],
     ['an unknown job type', { ...base, type: 'no.such.type' }, 'input.type'],
-    ['input failing its schema', { ...base, type: 'sched.strict', input: { to: 'nope' } }, 'input.input.to'],
+    [
+      'input failing its schema',
+      { ...base, type: 'sched.strict', input: { to: 'nope' } },
+      'input.input.to',
+    ],
     ['a bad id', { ...base, id: 'has space' }, 'input.id'],
   ];
-  it.each(cases)('%s is BAD_USER_INPUT naming the field, and nothing is written', async (_, input, field) => {
-    const id = (input.id as string | undefined) ?? sid('bad');
-    const r = await stack.gql(UPSERT, { i: { id, ...input } }, alice);
-    expect(codeOf(r)).toBe('BAD_USER_INPUT');
-    expect(fieldOf(r)).toBe(field);
-    expect(r.errors?.[0].message).toContain(field);
-    const after = await stack.gql<{ schedule: unknown }>('query($id: ID!) { schedule(id: $id) { id } }', { id }, alice);
-    expect(after.data?.schedule).toBeNull();
-    expect(await schedulerIds()).not.toContain(id);
-  });
+  it.each(cases)(
+    '%s is BAD_USER_INPUT naming the field, and nothing is written',
+    async (_, input, field) => {
+      const id = (input.id as string | undefined) ?? sid('bad');
+      const r = await stack.gql(UPSERT, { i: { id, ...input } }, alice);
+      expect(codeOf(r)).toBe('BAD_USER_INPUT');
+      expect(fieldOf(r)).toBe(field);
+      expect(r.errors?.[0].message).toContain(field);
+      const after = await stack.gql<{ schedule: unknown }>(
+        'query($id: ID!) { schedule(id: $id) { id } }',
+        { id },
+        alice,
+      );
+      expect(after.data?.schedule).toBeNull();
+      expect(await schedulerIds()).not.toContain(id);
+    },
+  );
 });
 
 describe('schedules and tenants', () => {
   it("lists a tenant's own schedules only; another tenant's id is NOT_FOUND and left as it was", async () => {
     const id = sid('alice');
-    await upsertSchedule(stack, { id, type: 'sched.sleepy', input: { ms: 1 }, cron: '0 3 * * *' }, alice);
-    const mine = await stack.gql<{ schedules: { id: string }[] }>('{ schedules { id } }', {}, alice);
+    await upsertSchedule(
+      stack,
+      { id, type: 'sched.sleepy', input: { ms: 1 }, cron: '0 3 * * *' },
+      alice,
+    );
+    const mine = await stack.gql<{ schedules: { id: string }[] }>(
+      '{ schedules { id } }',
+      {},
+      alice,
+    );
     expect(mine.data?.schedules.map((s) => s.id)).toContain(id);
-    const theirs = await stack.gql<{ schedules: { id: string }[] }>('{ schedules { id } }', {}, bob);
+    const theirs = await stack.gql<{ schedules: { id: string }[] }>(
+      '{ schedules { id } }',
+      {},
+      bob,
+    );
     expect(theirs.data?.schedules.map((s) => s.id)).not.toContain(id);
-    const read = await stack.gql<{ schedule: unknown }>('query($id: ID!) { schedule(id: $id) { id } }', { id }, bob);
+    const read = await stack.gql<{ schedule: unknown }>(
+      'query($id: ID!) { schedule(id: $id) { id } }',
+      { id },
+      bob,
+    );
     expect(read.data?.schedule).toBeNull();
     for (const m of [
       'mutation($id: ID!) { pauseSchedule(id: $id, note: "x") { id } }',
@@ -82,7 +109,11 @@ describe('schedules and tenants', () => {
       const r = await stack.gql(m, { id }, bob);
       expect(codeOf(r)).toBe('NOT_FOUND');
     }
-    const take = await stack.gql(UPSERT, { i: { id, type: 'sched.sleepy', input: { ms: 1 }, everyMs: 5000 } }, bob);
+    const take = await stack.gql(
+      UPSERT,
+      { i: { id, type: 'sched.sleepy', input: { ms: 1 }, everyMs: 5000 } },
+      bob,
+    );
     expect(codeOf(take)).toBe('NOT_FOUND');
     const still = await stack.gql<{ schedule: { cron: string; paused: boolean } }>(
       'query($id: ID!) { schedule(id: $id) { cron paused } }',
@@ -102,22 +133,38 @@ describe('schedules and tenants', () => {
       bob,
     );
     expect(jobs.data?.jobs.edges).toEqual([]);
-    const job = await stack.gql('query($id: ID!) { job(id: $id) { id } }', { id: t.data?.triggerSchedule.id }, bob);
+    const job = await stack.gql(
+      'query($id: ID!) { job(id: $id) { id } }',
+      { id: t.data?.triggerSchedule.id },
+      bob,
+    );
     expect(job.data?.job).toBeNull();
   });
 
   it('lets a VIEWER read schedules but not change them', async () => {
     const id = sid('viewed');
-    await upsertSchedule(stack, { id, type: 'sched.sleepy', input: { ms: 1 }, cron: '0 4 * * *' }, alice);
+    await upsertSchedule(
+      stack,
+      { id, type: 'sched.sleepy', input: { ms: 1 }, cron: '0 4 * * *' },
+      alice,
+    );
     const r = await stack.gql<{ schedule: { id: string; nextRunTimes: string[] } }>(
       'query($id: ID!) { schedule(id: $id) { id nextRunTimes(count: 2) } }',
       { id },
       aliceViewer,
     );
     expect(r.data?.schedule.nextRunTimes).toHaveLength(2);
-    const p = await stack.gql('mutation($id: ID!) { pauseSchedule(id: $id) { id } }', { id }, aliceViewer);
+    const p = await stack.gql(
+      'mutation($id: ID!) { pauseSchedule(id: $id) { id } }',
+      { id },
+      aliceViewer,
+    );
     expect(codeOf(p)).toBe('FORBIDDEN');
-    const u = await stack.gql(UPSERT, { i: { type: 'sched.sleepy', input: { ms: 1 }, everyMs: 5000 } }, aliceViewer);
+    const u = await stack.gql(
+      UPSERT,
+      { i: { type: 'sched.sleepy', input: { ms: 1 }, everyMs: 5000 } },
+      aliceViewer,
+    );
     expect(codeOf(u)).toBe('FORBIDDEN');
   });
 

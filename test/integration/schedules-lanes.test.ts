@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { scheduleJobs } from '../fixtures/schedule-jobs';
 import { startTemporalStack } from '../helpers/temporal-stack';
 import type { TemporalStack } from '../helpers/temporal-stack';
-import {
-  driftsOf,
-  runsOf,
-  sleep,
-  upsertSchedule,
-  waitForRuns,
-} from '../helpers/schedules';
+import { driftsOf, runsOf, sleep, upsertSchedule, waitForRuns } from '../helpers/schedules';
 import type { RunView } from '../helpers/schedules';
 
 let stack: TemporalStack;
@@ -48,7 +42,14 @@ describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
       backend,
       everyMs: 1000,
     });
-    expect(s).toMatchObject({ id, backend, everyMs: 1000, cron: null, overlap: 'SKIP', paused: false });
+    expect(s).toMatchObject({
+      id,
+      backend,
+      everyMs: 1000,
+      cron: null,
+      overlap: 'SKIP',
+      paused: false,
+    });
     expect(s.nextRunTimes).toHaveLength(3);
     expect(Date.parse(s.nextRunTimes[1]) - Date.parse(s.nextRunTimes[0])).toBe(1000);
     const runs = await waitForRuns(stack, id, 4, 30_000);
@@ -61,7 +62,6 @@ describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
     const finished = runs.filter((r) => r.finishedAt);
     expect(finished.every((r) => r.status === 'SUCCEEDED')).toBe(true);
     const drifts = driftsOf(finished);
-    // eslint-disable-next-line no-console
     console.log(`${backend} interval drift (start - due), ms: ${JSON.stringify(drifts)}`);
     expect(Math.max(...drifts)).toBeLessThan(1500);
     const one = await stack.gql<{ schedule: { recentJobs: { id: string }[] } }>(
@@ -74,9 +74,17 @@ describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
 
   it('stops runs on pause (with a note) and starts them again on resume', async () => {
     const id = sid('pause');
-    await upsertSchedule(stack, { id, type: 'sched.sleepy', input: { ms: 10 }, backend, everyMs: 1000 });
+    await upsertSchedule(stack, {
+      id,
+      type: 'sched.sleepy',
+      input: { ms: 10 },
+      backend,
+      everyMs: 1000,
+    });
     await waitForRuns(stack, id, 2);
-    const p = await stack.gql<{ pauseSchedule: { paused: boolean; note: string; nextRunTimes: string[] } }>(
+    const p = await stack.gql<{
+      pauseSchedule: { paused: boolean; note: string; nextRunTimes: string[] };
+    }>(
       'mutation($id: ID!) { pauseSchedule(id: $id, note: "maintenance") { paused note nextRunTimes } }',
       { id },
     );
@@ -105,16 +113,14 @@ describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
       paused: true,
     });
     const t0 = Date.now();
-    const r = await stack.gql<{ triggerSchedule: { id: string; scheduleId: string; backend: string } }>(
-      'mutation($id: ID!) { triggerSchedule(id: $id) { id scheduleId backend } }',
-      { id },
-    );
+    const r = await stack.gql<{
+      triggerSchedule: { id: string; scheduleId: string; backend: string };
+    }>('mutation($id: ID!) { triggerSchedule(id: $id) { id scheduleId backend } }', { id });
     expect(r.errors).toBeUndefined();
     const job = r.data?.triggerSchedule as { id: string; scheduleId: string; backend: string };
     expect(job).toMatchObject({ scheduleId: id, backend });
     const done = await stack.waitForStatus(job.id, ['SUCCEEDED'], 20_000);
     expect(done.events.filter((e) => e.type === 'QUEUED')).toHaveLength(1);
-    // eslint-disable-next-line no-console
     console.log(`${backend} trigger to SUCCEEDED: ${Date.now() - t0} ms`);
     expect(await runsOf(stack, id)).toHaveLength(1);
     await stack.gql('mutation($id: ID!) { deleteSchedule(id: $id) }', { id });
@@ -153,7 +159,8 @@ describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
       const done = runs.filter((r) => r.startedAt && r.finishedAt);
       // Each next run starts right after the previous one finished, not on the next due time.
       for (let i = 1; i < done.length; i++) {
-        const gap = Date.parse(done[i].startedAt as string) - Date.parse(done[i - 1].finishedAt as string);
+        const gap =
+          Date.parse(done[i].startedAt as string) - Date.parse(done[i - 1].finishedAt as string);
         expect(gap).toBeLessThan(900);
       }
       queuedOnce(runs);

@@ -99,22 +99,27 @@ describe('restarting the gateway and the worker while schedules run', () => {
         aggregatorOptions: { claimIdleMs: 2000, blockMs: 200 },
         ...temporalParts(stack.config, log, { lane: true, worker: true }),
       });
-      // eslint-disable-next-line no-console
       console.log(`gateway, aggregator and worker restarted in ${Date.now() - t0} ms`);
       await sleep(7000);
       const a = app2;
       for (const backend of ['BULLMQ', 'TEMPORAL']) {
         const id = `restart-${backend.toLowerCase()}`;
-        const runs = await stack.waitFor(async () => {
-          const r = await storedRuns(a, id);
-          return r.length >= 5 && r.every((x) => x.status === 'SUCCEEDED' && Number(x.queued) === 1)
-            ? r
-            : null;
-        }, 20_000, `finished runs of ${id}`);
+        const runs = await stack.waitFor(
+          async () => {
+            const r = await storedRuns(a, id);
+            return r.length >= 5 &&
+              r.every((x) => x.status === 'SUCCEEDED' && Number(x.queued) === 1)
+              ? r
+              : null;
+          },
+          20_000,
+          `finished runs of ${id}`,
+        );
         const due = runs.map((r) => r.created_at.getTime());
         const gaps = due.slice(1).map((d, i) => d - due[i]);
-        // eslint-disable-next-line no-console
-        console.log(`${backend}: ${runs.length} runs across the restart, gaps between due times ${JSON.stringify(gaps)}`);
+        console.log(
+          `${backend}: ${runs.length} runs across the restart, gaps between due times ${JSON.stringify(gaps)}`,
+        );
         expect(gaps.every((g) => g === 2000)).toBe(true);
       }
     } finally {

@@ -1,4 +1,9 @@
-import { cronProblem, instantsOfWallTime, nextCronTimes, nextRunTimes } from '../../src/model/schedule-times';
+import {
+  cronProblem,
+  instantsOfWallTime,
+  nextCronTimes,
+  nextRunTimes,
+} from '../../src/model/schedule-times';
 
 const iso = (ms: number[]): string[] => ms.map((m) => new Date(m).toISOString());
 const BERLIN = 'Europe/Berlin';
@@ -6,22 +11,26 @@ const BERLIN = 'Europe/Berlin';
 describe('nextRunTimes across daylight saving in Europe/Berlin', () => {
   it('skips a local time that does not exist (spring forward, 29 March 2026)', () => {
     // 02:30 local does not happen on 29 March: clocks go from 02:00 CET to 03:00 CEST.
-    expect(iso(nextCronTimes('30 2 * * *', BERLIN, Date.parse('2026-03-27T12:00:00Z'), 4))).toEqual([
-      '2026-03-28T01:30:00.000Z', // 02:30 CET
-      '2026-03-30T00:30:00.000Z', // 02:30 CEST; the 29th has none
-      '2026-03-31T00:30:00.000Z',
-      '2026-04-01T00:30:00.000Z',
-    ]);
+    expect(iso(nextCronTimes('30 2 * * *', BERLIN, Date.parse('2026-03-27T12:00:00Z'), 4))).toEqual(
+      [
+        '2026-03-28T01:30:00.000Z', // 02:30 CET
+        '2026-03-30T00:30:00.000Z', // 02:30 CEST; the 29th has none
+        '2026-03-31T00:30:00.000Z',
+        '2026-04-01T00:30:00.000Z',
+      ],
+    );
   });
 
   it('fires twice at a local time that happens twice (fall back, 25 October 2026)', () => {
-    expect(iso(nextCronTimes('30 2 * * *', BERLIN, Date.parse('2026-10-23T12:00:00Z'), 5))).toEqual([
-      '2026-10-24T00:30:00.000Z', // 02:30 CEST
-      '2026-10-25T00:30:00.000Z', // 02:30 CEST, first time
-      '2026-10-25T01:30:00.000Z', // 02:30 CET, second time
-      '2026-10-26T01:30:00.000Z',
-      '2026-10-27T01:30:00.000Z',
-    ]);
+    expect(iso(nextCronTimes('30 2 * * *', BERLIN, Date.parse('2026-10-23T12:00:00Z'), 5))).toEqual(
+      [
+        '2026-10-24T00:30:00.000Z', // 02:30 CEST
+        '2026-10-25T00:30:00.000Z', // 02:30 CEST, first time
+        '2026-10-25T01:30:00.000Z', // 02:30 CET, second time
+        '2026-10-26T01:30:00.000Z',
+        '2026-10-27T01:30:00.000Z',
+      ],
+    );
   });
 
   it('keeps an hourly cron hourly through both changes, in order', () => {
@@ -32,7 +41,9 @@ describe('nextRunTimes across daylight saving in Europe/Berlin', () => {
       '2026-10-25T02:00:00.000Z', // 03:00 CET
       '2026-10-25T03:00:00.000Z',
     ]);
-    expect(iso(nextCronTimes('*/30 * * * *', BERLIN, Date.parse('2026-03-29T00:00:00Z'), 4))).toEqual([
+    expect(
+      iso(nextCronTimes('*/30 * * * *', BERLIN, Date.parse('2026-03-29T00:00:00Z'), 4)),
+    ).toEqual([
       '2026-03-29T00:30:00.000Z', // 01:30 CET
       '2026-03-29T01:00:00.000Z', // 03:00 CEST (02:00 and 02:30 skipped)
       '2026-03-29T01:30:00.000Z',
@@ -49,11 +60,9 @@ describe('nextRunTimes across daylight saving in Europe/Berlin', () => {
   });
 
   it('reads 6 fields as seconds first', () => {
-    expect(iso(nextCronTimes('*/20 * * * * *', 'UTC', Date.parse('2026-01-01T00:00:05Z'), 3))).toEqual([
-      '2026-01-01T00:00:20.000Z',
-      '2026-01-01T00:00:40.000Z',
-      '2026-01-01T00:01:00.000Z',
-    ]);
+    expect(
+      iso(nextCronTimes('*/20 * * * * *', 'UTC', Date.parse('2026-01-01T00:00:05Z'), 3)),
+    ).toEqual(['2026-01-01T00:00:20.000Z', '2026-01-01T00:00:40.000Z', '2026-01-01T00:01:00.000Z']);
   });
 
   it('keeps interval times on their grid, within start and end', () => {

@@ -107,7 +107,9 @@ async function trigger(inv: Invocation): Promise<void> {
       { id },
     );
   if (inv.json) return printJson(triggerSchedule);
-  printLine(`started job ${triggerSchedule.id} (${triggerSchedule.backend}, ${triggerSchedule.status})`);
+  printLine(
+    `started job ${triggerSchedule.id} (${triggerSchedule.backend}, ${triggerSchedule.status})`,
+  );
 }
 
 async function remove(inv: Invocation): Promise<void> {
@@ -122,16 +124,26 @@ async function remove(inv: Invocation): Promise<void> {
 /** schedules create|list|pause|resume|trigger|delete: recurring jobs on either lane. */
 export function registerScheduleCommands(program: Command): void {
   const schedules = withClientOptions(
-    program.command('schedules').description('recurring jobs: BullMQ job schedulers and Temporal Schedules'),
+    program
+      .command('schedules')
+      .description('recurring jobs: BullMQ job schedulers and Temporal Schedules'),
   );
   withClientOptions(schedules.command('create <type>'))
     .description('create a schedule of <type>, or replace the one with --id (OPERATOR)')
     .option('--id <id>', 'schedule id; an existing one is replaced (default: a new id)')
     .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
-    .option('--every <ms>', 'interval between runs, ms (at least 1000)', intArg(1000, 2_147_483_647))
+    .option(
+      '--every <ms>',
+      'interval between runs, ms (at least 1000)',
+      intArg(1000, 2_147_483_647),
+    )
     .option('--timezone <zone>', 'IANA zone the cron expression is read in (default UTC)')
     .option('--input <json>', 'input of every run as JSON, or @file.json', jsonArg)
-    .option('--backend <backend>', 'AUTO, BULLMQ or TEMPORAL', enumArg(['AUTO', 'BULLMQ', 'TEMPORAL']))
+    .option(
+      '--backend <backend>',
+      'AUTO, BULLMQ or TEMPORAL',
+      enumArg(['AUTO', 'BULLMQ', 'TEMPORAL']),
+    )
     .option(
       '--overlap <policy>',
       'SKIP, BUFFER_ONE or ALLOW_ALL (default SKIP)',

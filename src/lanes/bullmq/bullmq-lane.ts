@@ -183,8 +183,7 @@ export class BullmqLane implements Lane {
     );
     if (bj) await bj.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     // Cancelled while waiting (removed): add it again under the same id.
-    else
-      await q.add(job.type, dataOf(job), { ...this.options(job), delay: 0 });
+    else await q.add(job.type, dataOf(job), { ...this.options(job), delay: 0 });
     return event;
   }
 
