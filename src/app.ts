@@ -8,6 +8,7 @@ import { scheduleParts } from './compose/schedule-parts';
 import { retentionPass } from './compose/retention-pass';
 import type { ScheduleService } from './jobs/schedule-service';
 import { SubmissionRelay } from './projection/submission-relay';
+import { Reconciler } from './projection/reconciler';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
 import type { Definition } from './sdk/definition-types';
@@ -236,6 +237,16 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
         retention.start();
         closers.push(() => retention.stop());
       }
+      // A BullMQ run whose end its worker never heard of gets its final event here.
+      const reconciler = new Reconciler(
+        jobStore,
+        bullmq,
+        emitter,
+        log.child({ part: 'bullmq-reconciler' }),
+        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RECONCILE_AFTER_MS },
+      );
+      reconciler.start();
+      closers.push(() => reconciler.stop());
     }
 
     if (parts.jobs?.length) {

@@ -161,6 +161,15 @@ export const configSchema = z.object({
     .max(10_000)
     .default(500)
     .describe('Jobs or audit entries per retention batch (one short transaction each)'),
+  /** How long an ended BullMQ run may wait for its own final event before the reconciler writes it. */
+  RECONCILE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe(
+      "A BullMQ job that ended this long ago without its final event in the store (the worker never heard BullMQ's reply) gets it from the reconciler, ms",
+    ),
   /** How often a worker sends its heartbeat. */
   WORKER_HEARTBEAT_MS: z.coerce
     .number()

@@ -269,11 +269,22 @@ export class JobStore {
   }
 
   /** Unfinished jobs of a backend created before `before`, oldest first (the reconciler's work list). */
-  async unfinished(backend: Backend, before: Date, limit: number): Promise<JobRecord[]> {
+  async unfinished(
+    backend: Backend,
+    before: Date,
+    limit: number,
+    after?: JobCursor,
+  ): Promise<JobRecord[]> {
+    const params: unknown[] = [backend, before, limit];
+    let cond = '';
+    if (after) {
+      params.push(after.createdAt, after.id);
+      cond = 'AND (created_at, id) > ($4, $5)';
+    }
     const rows: JobRow[] = await this.ds.query(
       `SELECT ${COLUMNS} FROM jobs WHERE backend = $1 AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-       AND created_at < $2 ORDER BY created_at LIMIT $3`,
-      [backend, before, limit],
+       AND created_at < $2 ${cond} ORDER BY created_at, id LIMIT $3`,
+      params,
     );
     return rows.map(toRecord);
   }

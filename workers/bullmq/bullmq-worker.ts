@@ -7,7 +7,11 @@ import type { BusEmitter } from '../../src/bus/event-emitter';
 import type { NewJobEvent } from '../../src/model/job-event';
 import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
 import { Backend, JobEventType } from '../../src/model/enums';
-import { bullPrefix, cancelMarkerKey } from '../../src/lanes/bullmq/bullmq-job-data';
+import {
+  bullPrefix,
+  CANCELLED_REASON as CANCELLED,
+  cancelMarkerKey,
+} from '../../src/lanes/bullmq/bullmq-job-data';
 import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
 import type { JobLogger } from '../shared/job-logger';
 import { runAttempt } from '../shared/run-attempt';
@@ -60,7 +64,6 @@ export interface QueueLimits {
   rateLimit?: { max: number; durationMs: number };
 }
 
-const CANCELLED = 'jobgate:cancelled';
 const never = new AbortController().signal;
 
 /**

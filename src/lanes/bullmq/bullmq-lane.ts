@@ -5,12 +5,12 @@ import type { BusKeys } from '../../bus/bus-keys';
 import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
 import type { JobTypeCatalog } from '../../model/job-type';
-import type { Lane } from '../lane';
+import type { Lane, RunOutcome } from '../lane';
 import { conflict } from '../../model/app-error';
 import { Backend, JobEventType, JobStatus } from '../../model/enums';
 import type { JobRecord } from '../../model/job-record';
 import { Coalescer } from '../../coalescer';
-import { bullPrefix, cancelMarkerKey } from './bullmq-job-data';
+import { bullPrefix, CANCELLED_REASON, cancelMarkerKey } from './bullmq-job-data';
 import type { BullmqJobData } from './bullmq-job-data';
 import { bullmqPriority } from './bullmq-priority';
 import type { QueueCounts } from '../../model/queue-counts';
@@ -189,6 +189,37 @@ export class BullmqLane implements Lane {
 
   async exists(job: JobRecord): Promise<boolean> {
     return !!(await this.queue(job.queue).getJob(job.id));
+  }
+
+  /**
+   * How BullMQ's latest run of the job stands: COMPLETED or FAILED (CANCELLED for a cancel)
+   * once it is in the completed or failed set, else RUNNING.
+   */
+  async outcome(job: JobRecord): Promise<RunOutcome | null> {
+    const bj = await this.queue(job.queue).getJob(job.id);
+    if (!bj || bj.data?.tenant !== job.tenant) return null;
+    const state = await bj.getState();
+    const attempt = Math.max(bj.attemptsStarted ?? 0, bj.attemptsMade);
+    const base = { runId: String(attempt), attempt, closeTime: null };
+    if (state === 'completed')
+      return {
+        ...base,
+        status: 'COMPLETED',
+        closeTime: new Date(bj.finishedOn ?? Date.now()),
+        result: bj.returnvalue ?? null,
+      };
+    if (state === 'failed') {
+      const cancelled = bj.failedReason === CANCELLED_REASON;
+      return {
+        ...base,
+        status: cancelled ? 'CANCELLED' : 'FAILED',
+        closeTime: new Date(bj.finishedOn ?? Date.now()),
+        message: cancelled
+          ? ((await this.redis.get(cancelMarkerKey(this.prefix, job.id))) ?? 'cancelled')
+          : bj.failedReason,
+      };
+    }
+    return { ...base, status: 'RUNNING' };
   }
 
   /** Counts of every BullMQ queue a registered type uses. */

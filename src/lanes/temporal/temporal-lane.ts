@@ -25,6 +25,7 @@ import {
 import type { JobMemo, JobRef, WorkflowJob } from '../../../workers/temporal/shared';
 import { temporalPriority } from './temporal-priority';
 import type { DurableLane } from './durable-lane';
+import type { RunOutcome } from '../lane';
 import { ensureSearchAttributes } from './search-attributes';
 import { isNotFound, translateTemporalError } from './temporal-errors';
 import { taskQueueCounts } from './temporal-stats';
@@ -55,16 +56,10 @@ export interface TemporalLaneOptions {
 }
 
 /** How a closed run ended, for the reconciler. */
-export interface WorkflowOutcome {
+/** Temporal's view of a run: its status names are Temporal's own. */
+export interface WorkflowOutcome extends RunOutcome {
   /** Temporal's status of the latest run. */
   status: WorkflowExecutionStatusName;
-  runId: string;
-  /** When the run closed; null while it runs. */
-  closeTime: Date | null;
-  /** The workflow's return value, for a COMPLETED run. */
-  result?: unknown;
-  /** The failure's message, for a run that did not complete. */
-  message?: string;
 }
 
 const refOf = (job: JobRecord): JobRef => ({
