@@ -53,7 +53,8 @@ export class ScheduleGate {
     if (trigger) return { kind: 'run', release: async () => {} };
     if (overlap !== OverlapPolicy.BUFFER_ONE) return { kind: 'skip' };
     const buffered = this.key(scheduleId, 'buffered');
-    if ((await this.redis.set(buffered, jobId, 'PX', holdMs, 'NX')) === 'OK') return { kind: 'wait' };
+    if ((await this.redis.set(buffered, jobId, 'PX', holdMs, 'NX')) === 'OK')
+      return { kind: 'wait' };
     if ((await this.redis.get(buffered)) !== jobId) return { kind: 'skip' };
     await this.redis.pexpire(buffered, holdMs);
     return { kind: 'wait' };
