@@ -32,6 +32,30 @@ const queuedOnce = (runs: RunView[]): void => {
   }
 };
 
+describe('nextRunTimes', () => {
+  it("agrees with Temporal's own next action times for a cron in Europe/Berlin", async () => {
+    const id = sid('agree');
+    const s = await upsertSchedule(stack, {
+      id,
+      type: 'sched.sleepy',
+      input: { ms: 1 },
+      backend: 'TEMPORAL',
+      cron: '15 */3 * * 1-5',
+      timezone: 'Europe/Berlin',
+    });
+    const theirs = await stack.lane.schedules().nextActionTimes({ id });
+    const ours = await stack.gql<{ schedule: { nextRunTimes: string[] } }>(
+      'query($id: ID!) { schedule(id: $id) { nextRunTimes(count: 5) } }',
+      { id },
+    );
+    expect(ours.data?.schedule.nextRunTimes).toEqual(
+      theirs.slice(0, 5).map((d) => d.toISOString()),
+    );
+    expect(s.nextRunTimes).toEqual(theirs.slice(0, 3).map((d) => d.toISOString()));
+    await stack.gql('mutation($id: ID!) { deleteSchedule(id: $id) }', { id });
+  });
+});
+
 describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
   it('fires an interval schedule about on time, and each run is a job with its schedule', async () => {
     const id = sid('every');

@@ -167,7 +167,7 @@ export class TemporalSchedules implements ScheduleEngine {
   }
 
   /** Temporal's own next action times, for checks against jobgate's `nextRunTimes`. */
-  async nextActionTimes(s: ScheduleRecord): Promise<Date[]> {
+  async nextActionTimes(s: { id: string }): Promise<Date[]> {
     return (await this.call(() => this.client.getHandle(this.engineId(s)).describe())).info
       .nextActionTimes;
   }
