@@ -190,4 +190,28 @@ describe('schedules and tenants', () => {
       '2099-03-30T00:30:00.000Z',
     ]);
   });
+
+  it("has BullMQ queue a cron's first run by the same DST rules", async () => {
+    const id = sid('bull-berlin');
+    await upsertSchedule(
+      stack,
+      {
+        id,
+        type: 'sched.sleepy',
+        input: { ms: 1 },
+        cron: '30 2 * * *',
+        timezone: 'Europe/Berlin',
+        startAt: '2099-03-28T12:00:00Z',
+      },
+      alice,
+    );
+    const q = new Queue('default', {
+      connection: stack.redis,
+      prefix: `${stack.config.JOBGATE_PREFIX}:bull`,
+    });
+    const [scheduler] = (await q.getJobSchedulers()).filter((s) => s.key === id);
+    await q.close();
+    // 02:30 on the 29th does not exist in Berlin; cron-parser alone would say 03:30 that day.
+    expect(new Date(scheduler.next as number).toISOString()).toBe('2099-03-30T00:30:00.000Z');
+  });
 });
