@@ -4,6 +4,7 @@ import { ControlResolver } from './control.resolver';
 import { EventResolver } from './event.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
+import { ScheduleResolver } from './schedule.resolver';
 import { JobLogsResolver, JobTypeInfoResolver, RegistryResolver } from './registry.resolver';
 
 export const resolvers = [
@@ -17,4 +18,5 @@ export const resolvers = [
   RegistryResolver,
   JobLogsResolver,
   JobTypeInfoResolver,
+  ScheduleResolver,
 ] as const;

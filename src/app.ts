@@ -4,7 +4,11 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
+import { scheduleParts } from './compose/schedule-parts';
+import { retentionPass } from './compose/retention-pass';
+import type { ScheduleService } from './jobs/schedule-service';
 import { SubmissionRelay } from './projection/submission-relay';
+import { Reconciler } from './projection/reconciler';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
 import type { Definition } from './sdk/definition-types';
@@ -87,6 +91,7 @@ export interface App {
     keys: KeyStore;
     feed: EventFeed | null;
     registry: RegistryService;
+    schedules: ScheduleService;
   };
   /** The registered job types, cached. */
   registry: TypeRegistry;
@@ -165,6 +170,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ? await parts.durableLane({ emitter, jobs: jobStore, catalog: registry })
       : null;
     if (durable) closers.push(() => durable.close());
+    const schedules = scheduleParts({
+      ds,
+      jobs: jobStore,
+      emitter,
+      catalog: registry,
+      bullmq,
+      durable,
+      log: log.child({ part: 'schedules' }),
+    });
     let gateway: Gateway | null = null;
     const metrics = new Metrics({
       queueDepth: async () =>
@@ -222,6 +236,21 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       );
       relay.start();
       closers.push(() => relay.stop());
+      const retention = retentionPass(config, { ds, bullmq, catalog: registry, metrics, log });
+      if (retention) {
+        retention.start();
+        closers.push(() => retention.stop());
+      }
+      // A BullMQ run whose end its worker never heard of gets its final event here.
+      const reconciler = new Reconciler(
+        jobStore,
+        bullmq,
+        emitter,
+        log.child({ part: 'bullmq-reconciler' }),
+        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RECONCILE_AFTER_MS },
+      );
+      reconciler.start();
+      closers.push(() => reconciler.stop());
     }
 
     if (parts.jobs?.length) {
@@ -243,11 +272,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
             parts.workerQueues ??
             (Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined),
           onFinished: (type, lane, outcome, ms) => metrics.jobFinished(type, lane, outcome, ms),
+          recordScheduledRun: (run) => schedules.runs.record(run),
+          upsertSchedules: (list) => schedules.upsertCodeSchedules(list),
         });
         closers.push(() => worker.close());
       } else {
         // No lane to serve here: the types are still registered, so submissions are accepted.
-        await registry.register(resolveDefinitions(parts.jobs).types);
+        const resolved = resolveDefinitions(parts.jobs);
+        await registry.register(resolved.types);
+        if (resolved.schedules.length) await schedules.upsertCodeSchedules(resolved.schedules);
       }
     }
     if (parts.durableParts) {
@@ -266,7 +299,14 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       closers.push(() => audit.close());
       gateway = new Gateway({
         schema: buildJobgateSchema(),
-        services: { jobs, keys: keyStore, feed, audit, registry: registryService },
+        services: {
+          jobs,
+          keys: keyStore,
+          feed,
+          audit,
+          registry: registryService,
+          schedules: schedules.service,
+        },
         events: eventStore,
         rules: limitRules(config),
         introspection: config.GRAPHQL_INTROSPECTION ?? true,
@@ -328,7 +368,13 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ds,
       redis,
       queries,
-      services: { jobs, keys: keyStore, feed, registry: registryService },
+      services: {
+        jobs,
+        keys: keyStore,
+        feed,
+        registry: registryService,
+        schedules: schedules.service,
+      },
       registry,
       presence,
       aggregator,

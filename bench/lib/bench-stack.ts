@@ -24,6 +24,8 @@ export interface BenchStack {
   url: string;
   adminKey: string;
   log: Logger;
+  /** The environment the app was configured from (a gateway process of the bench reuses it). */
+  env: NodeJS.ProcessEnv;
   /** A new API key of `tenant`. */
   key(tenant: string, role?: Role): Promise<string>;
   close(): Promise<void>;
@@ -87,7 +89,8 @@ export function benchEnv(
 /** A jobgate app in this process, on its own Redis prefix and database; close() removes both. */
 export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack> {
   const prefix = o.prefix ?? `jgbench${rand()}`;
-  const config = loadConfig(benchEnv(o.database, prefix, o.env));
+  const env = benchEnv(o.database, prefix, o.env);
+  const config = loadConfig(env);
   const log = pino({ level: config.LOG_LEVEL });
   const { database, keepDatabase, prefix: _prefix, env: _env, ...parts } = o;
   // The demo types are registered (and served, where the parts ask for a worker).
@@ -99,6 +102,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
     url: `${app.url}/graphql`,
     adminKey: config.JOBGATE_ADMIN_KEY as string,
     log,
+    env,
     key: async (tenant, role = Role.OPERATOR) =>
       (await app.services.keys.create(tenant, role)).secret,
     close: async () => {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createClient } from '../../src/client';
 import { startBenchStack, REDIS_URL } from '../lib/bench-stack';
+import { startGatewayProcess } from '../lib/gateway-process';
 import { GqlHttp } from '../lib/gql-http';
 import { closedLoop, openLoop, sequential } from '../lib/load';
 import type { OpenLoopResult, SequentialResult } from '../lib/load';
@@ -28,9 +30,11 @@ const rawOptions = (): JobsOptions => ({
 
 /**
  * lone submitJob latency (one at a time, against `{ me }` on the same server),
- * submit throughput (64 in flight), bulk submit (submitJobs of 50, 8 in flight)
- * and open-loop submit latency, each against raw BullMQ in the same process.
- * The gateway runs as `jobgate gateway` does: no worker, no aggregator in process.
+ * submit throughput (64 in flight), client submit (64 callers), bulk submit (submitJobs of 50,
+ * 8 in flight) and open-loop submit latency, each against raw BullMQ in the same run.
+ * The gateway runs as a deployment runs it: `jobgate gateway` in its own process, no worker,
+ * no aggregator; the load generator and the raw BullMQ producer share this process.
+ * BENCH_GATEWAY=inprocess runs the gateway inside this process instead (the A/B in BENCHMARKS.md).
  */
 export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> {
   const q = ctx.quick;
@@ -39,22 +43,30 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
   const warmMs = q ? 500 : 2000;
   const latencyMs = q ? 1500 : 10_000;
   const loneCount = q ? 200 : 1500;
+  const inProcess = process.env.BENCH_GATEWAY === 'inprocess';
   const stack = await startBenchStack({
     database: 'jobgate_bench',
-    gateway: true,
+    gateway: inProcess,
     aggregator: false,
     bullmqWorker: false,
   });
+  const gateway = inProcess ? null : await startGatewayProcess(stack.env);
+  const url = gateway?.url ?? stack.url;
+  ctx.say(`submit: gateway ${gateway ? `in its own process (pid ${gateway.pid})` : 'in process'}`);
   const rawRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   const rawPrefix = `${stack.prefix}:raw`;
   const queue = new Queue('echo-raw', { connection: rawRedis, prefix: rawPrefix });
-  const http = new GqlHttp(stack.url, await stack.key('bench'), 64);
+  const benchKey = await stack.key('bench');
+  const http = new GqlHttp(url, benchKey, 64);
+  // The producer client as users get it: concurrent submits in one tick share one submitJobs.
+  const client = createClient({ url, apiKey: benchKey });
   let n = 0;
   const input = (): { type: string; input: { n: number } } => ({ type: 'echo', input: { n: n++ } });
   const gqlOne = (): Promise<unknown> => http.post(SUBMIT, { i: input() });
   const gqlMe = (): Promise<unknown> => http.post(ME);
   const rawOne = (): Promise<unknown> =>
     queue.add('echo', { tenant: 'bench', input: { n: n++ } }, rawOptions());
+  const clientOne = (): Promise<unknown> => client.submit('echo', { n: n++ });
   const gqlMany = (): Promise<unknown> =>
     http.post(SUBMIT_MANY, { is: Array.from({ length: BATCH }, input) });
   const rawMany = (): Promise<unknown> =>
@@ -125,6 +137,26 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
       notes: `submitJob over HTTP keep-alive vs Queue.add, 64 in flight, echo jobs; runs of ${runMs} ms; jobgate reps ${one.jobgate.map((r) => r.rate.toFixed(0)).join('/')}, raw ${one.baseline.map((r) => r.rate.toFixed(0)).join('/')}`,
     });
 
+    ctx.say(`client submit: warm-up, then ${reps} × ${runMs} ms per side, 64 concurrent callers`);
+    await closedLoop(clientOne, 64, warmMs);
+    const viaClient = await alternate(
+      reps,
+      () => closedLoop(rawOne, 64, runMs),
+      () => closedLoop(clientOne, 64, runMs),
+    );
+    const jgClient = median(viaClient.jobgate.map((r) => r.rate));
+    const rawClient = median(viaClient.baseline.map((r) => r.rate));
+    push({
+      name: 'client submit',
+      unit: 'jobs/s',
+      jobgate: round(jgClient, 0),
+      baseline: round(rawClient, 0),
+      ratio: round(jgClient / rawClient),
+      target: 'ratio >= 0.5',
+      pass: jgClient / rawClient >= 0.5,
+      notes: `jobgate/client submit() from 64 concurrent callers (batched into submitJobs, each with an idempotency key) vs Queue.add, 64 in flight; runs of ${runMs} ms; jobgate reps ${viaClient.jobgate.map((r) => r.rate.toFixed(0)).join('/')}, raw ${viaClient.baseline.map((r) => r.rate.toFixed(0)).join('/')}`,
+    });
+
     ctx.say(
       `bulk submit: warm-up, then ${reps} × ${runMs} ms per side, batches of ${BATCH}, 8 in flight`,
     );
@@ -186,6 +218,8 @@ export async function submitMetrics(ctx: BenchContext): Promise<MetricResult[]> 
     return results;
   } finally {
     http.close();
+    await client.close();
+    await gateway?.close();
     await queue.close();
     rawRedis.disconnect();
     await stack.close();

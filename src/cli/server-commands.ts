@@ -210,7 +210,8 @@ export function registerServerCommands(program: Command): void {
           bullmqWorker: o.temporal ? false : undefined,
           workerQueues: queues,
         },
-        { temporal: { lane: false, worker: !o.bullmq } },
+        // The lane's client writes the Temporal Schedules the definitions declare.
+        { temporal: { lane: !o.bullmq, worker: !o.bullmq } },
       );
     });
 

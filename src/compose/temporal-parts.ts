@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AppParts } from '../app';
 import type { Config } from '../config';
 import { unavailable } from '../model/app-error';
-import { Reconciler } from '../lanes/temporal/reconciler';
+import { Reconciler } from '../projection/reconciler';
 import { TemporalLane } from '../lanes/temporal/temporal-lane';
 
 /** Which Temporal pieces a process runs. */

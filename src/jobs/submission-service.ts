@@ -132,15 +132,11 @@ export class SubmissionService {
         this.prepare(p, s, subs.length === 1 && field === 'input' ? field : `${field}[${i}]`),
       ),
     );
-    const keys = [
-      ...new Set(prepared.map((j) => j.idempotencyKey).filter((k): k is string => !!k)),
-    ];
-    const existing = new Map(
-      (await this.jobs.findByIdempotencyKeys(p.tenant, keys)).map((j) => [j.idempotencyKey, j]),
-    );
-    // The first of several new submissions sharing a key wins; the rest return it.
+    // The first of several submissions of the batch sharing a key wins; the rest return it.
+    // A key already used in the tenant is found by the insert itself (ON CONFLICT DO NOTHING),
+    // so a keyed submission costs no extra read unless its key was taken.
     const fresh: JobRecord[] = [];
-    const byKey = new Map<string, JobRecord>(existing as Map<string, JobRecord>);
+    const byKey = new Map<string, JobRecord>();
     const result = prepared.map((j) => {
       if (j.idempotencyKey) {
         const hit = byKey.get(j.idempotencyKey);
@@ -154,7 +150,7 @@ export class SubmissionService {
     const inserted = await this.jobs.insert(fresh);
     const lost = fresh.filter((j) => !inserted.has(j.id));
     if (lost.length) {
-      // Another request took the same key between our read and insert.
+      // Their keys were taken: by an earlier submission, or by another request just now.
       const winners = new Map(
         (
           await this.jobs.findByIdempotencyKeys(

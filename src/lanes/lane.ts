@@ -3,6 +3,25 @@ import type { JobEvent } from '../model/job-event';
 import type { JobRecord } from '../model/job-record';
 import type { QueueCounts } from '../model/queue-counts';
 
+/** How the engine's latest run of a job stands (what the reconciler compares the store with). */
+export interface RunOutcome {
+  /**
+   * RUNNING while the engine has not finished the run; else COMPLETED, FAILED, CANCELLED,
+   * TERMINATED, TIMED_OUT (Temporal's names; BullMQ's runs end in the first three).
+   */
+  status: string;
+  /** The run: Temporal's run id, BullMQ's count of started attempts. */
+  runId: string;
+  /** When the run ended; null while it runs. */
+  closeTime: Date | null;
+  /** The return value of a COMPLETED run. */
+  result?: unknown;
+  /** Why a run that did not complete ended. */
+  message?: string;
+  /** The attempt that ended, where the engine counts them. */
+  attempt?: number;
+}
+
 /** What the job services ask of an engine; BULLMQ and TEMPORAL each implement it. */
 export interface Lane {
   readonly backend: Backend;
@@ -20,6 +39,8 @@ export interface Lane {
    * A job the engine got meanwhile is left as it is.
    */
   redeliver(jobs: JobRecord[], announce: boolean): Promise<void>;
+  /** How the engine's latest run of the job stands; null when the engine does not hold it. */
+  outcome(job: JobRecord): Promise<RunOutcome | null>;
   /** Counts of the lane's queues. */
   stats(): Promise<QueueCounts[]>;
   close(): Promise<void>;

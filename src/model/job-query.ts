@@ -10,6 +10,8 @@ export interface JobQuery {
   queue?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Jobs started by these schedules. */
+  scheduleIds?: string[];
 }
 
 /** Keyset position in the (created_at DESC, id DESC) order. */

@@ -23,4 +23,6 @@ export interface JobRecord {
   finishedAt: Date | null;
   /** Stream id of the newest event applied, or null before any. */
   lastEventId: string | null;
+  /** The schedule that started this job, if any. */
+  scheduleId?: string | null;
 }

@@ -21,7 +21,7 @@ export type NewJobRow = Omit<
 
 const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
   max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
-  last_event_ms, last_event_seq`;
+  last_event_ms, last_event_seq, schedule_id`;
 
 interface JobRow {
   id: string;
@@ -45,6 +45,7 @@ interface JobRow {
   finished_at: Date | null;
   last_event_ms: string;
   last_event_seq: number;
+  schedule_id: string | null;
 }
 
 const toRecord = (r: JobRow): JobRecord => ({
@@ -71,6 +72,7 @@ const toRecord = (r: JobRow): JobRecord => ({
     r.last_event_ms === '0'
       ? null
       : formatStreamId({ ms: Number(r.last_event_ms), seq: r.last_event_seq }),
+  scheduleId: r.schedule_id,
 });
 
 /** Reads and writes the `jobs` projection. */
@@ -98,9 +100,9 @@ export class JobStore {
   private async insertNow(rows: NewJobRow[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await this.ds.query(
-      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at)
-       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now())
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz)
+      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id)
+       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text)
        ON CONFLICT DO NOTHING
        RETURNING id`,
       [
@@ -119,6 +121,7 @@ export class JobStore {
             idempotency_key: r.idempotencyKey,
             delay_ms: r.delayMs,
             created_at: r.createdAt?.toISOString() ?? null,
+            schedule_id: r.scheduleId ?? null,
           })),
         ),
       ],
@@ -169,6 +172,7 @@ export class JobStore {
     if (q.queue) add((n) => `queue = ${n}`, q.queue);
     if (q.createdAfter) add((n) => `created_at > ${n}`, q.createdAfter);
     if (q.createdBefore) add((n) => `created_at < ${n}`, q.createdBefore);
+    if (q.scheduleIds?.length) add((n) => `schedule_id = ANY(${n})`, q.scheduleIds);
     return w;
   }
 
@@ -265,11 +269,22 @@ export class JobStore {
   }
 
   /** Unfinished jobs of a backend created before `before`, oldest first (the reconciler's work list). */
-  async unfinished(backend: Backend, before: Date, limit: number): Promise<JobRecord[]> {
+  async unfinished(
+    backend: Backend,
+    before: Date,
+    limit: number,
+    after?: JobCursor,
+  ): Promise<JobRecord[]> {
+    const params: unknown[] = [backend, before, limit];
+    let cond = '';
+    if (after) {
+      params.push(after.createdAt, after.id);
+      cond = 'AND (created_at, id) > ($4, $5)';
+    }
     const rows: JobRow[] = await this.ds.query(
       `SELECT ${COLUMNS} FROM jobs WHERE backend = $1 AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-       AND created_at < $2 ORDER BY created_at LIMIT $3`,
-      [backend, before, limit],
+       AND created_at < $2 ${cond} ORDER BY created_at, id LIMIT $3`,
+      params,
     );
     return rows.map(toRecord);
   }

@@ -52,7 +52,7 @@ drill('Redis connections killed (CLIENT KILL TYPE pubsub, then TYPE normal)', ()
     const pids = [process.pid, worker.pid as number];
     await stack.waitFor(
       async () => (await redisConnectionsOf([worker.pid as number])) >= 3,
-      10_000,
+      30_000,
       'the worker to connect',
     );
 

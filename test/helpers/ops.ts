@@ -48,12 +48,19 @@ export function waitForStatus(
   statuses: string[],
   timeoutMs = 20_000,
 ): Promise<JobView> {
-  return stack.waitFor(
-    async () => {
-      const j = await getJob(stack, id);
-      return j && statuses.includes(j.status) ? j : null;
-    },
-    timeoutMs,
-    `job ${id} to be ${statuses.join(' or ')}`,
-  );
+  let seen = 'no job';
+  return stack
+    .waitFor(
+      async () => {
+        const j = await getJob(stack, id);
+        if (j) seen = j.status;
+        return j && statuses.includes(j.status) ? j : null;
+      },
+      timeoutMs,
+      `job ${id} to be ${statuses.join(' or ')}`,
+    )
+    .catch((err: Error) => {
+      err.message += ` (last seen: ${seen})`;
+      throw err;
+    });
 }

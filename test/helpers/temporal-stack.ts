@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
+import type { Definition } from '../../src/sdk/definition-types';
 import { eventFromEntry } from '../../src/bus/event-emitter';
 import type { JobEvent } from '../../src/model/job-event';
-import { Reconciler } from '../../src/lanes/temporal/reconciler';
-import type { ReconcilerOptions } from '../../src/lanes/temporal/reconciler';
+import { Reconciler } from '../../src/projection/reconciler';
+import type { ReconcilerOptions } from '../../src/projection/reconciler';
 import { TemporalLane } from '../../src/lanes/temporal/temporal-lane';
 import { startStack } from './stack';
 import type { Stack, StackOptions } from './stack';
@@ -19,6 +20,8 @@ export interface TemporalStackOptions {
   workerEmitter?: (e: BusEmitter) => BusEmitter;
   /** Run a reconciler with these options. @defaultValue none */
   reconciler?: ReconcilerOptions;
+  /** Definitions the in-process worker serves. @defaultValue the bundled examples */
+  jobs?: Definition[];
   /** BullMQ queues this process works on; false for none (jobs wait for a worker process). @defaultValue every queue */
   bullmqWorker?: string[] | false;
   /** Job types the in-process workers serve. @defaultValue the bundled examples */

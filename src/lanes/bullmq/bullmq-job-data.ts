@@ -1,7 +1,19 @@
+import type { Priority } from '../../model/enums';
+import type { OverlapPolicy } from '../../model/schedule';
+
 /** What jobgate keeps in a BullMQ job's `data`; the job's name is its type. */
 export interface BullmqJobData {
   tenant: string;
   input: unknown;
+  /** Set on runs of a schedule: the worker writes their row and applies the overlap policy. */
+  scheduleId?: string;
+  overlap?: OverlapPolicy;
+  /** A scheduled run's priority, for its row. */
+  priority?: Priority;
+  /** A run `triggerSchedule` started: it runs whatever the overlap policy says. */
+  trigger?: boolean;
+  /** Times a BUFFER_ONE run was put back to wait for the run before it. */
+  deferrals?: number;
 }
 
 /** BullMQ key prefix under the deployment's prefix. */
@@ -10,3 +22,6 @@ export const bullPrefix = (prefix: string): string => `${prefix}:bull`;
 /** Marker set before a cancel request is published, for workers that pick the job up after. */
 export const cancelMarkerKey = (prefix: string, jobId: string): string =>
   `${prefix}:cancelled:${jobId}`;
+
+/** The failure reason of an attempt a cancel request stopped (the worker's, read by the lane). */
+export const CANCELLED_REASON = 'jobgate:cancelled';

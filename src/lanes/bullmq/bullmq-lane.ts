@@ -5,15 +5,23 @@ import type { BusKeys } from '../../bus/bus-keys';
 import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
 import type { JobTypeCatalog } from '../../model/job-type';
-import type { Lane } from '../lane';
+import type { Lane, RunOutcome } from '../lane';
 import { conflict } from '../../model/app-error';
 import { Backend, JobEventType, JobStatus } from '../../model/enums';
 import type { JobRecord } from '../../model/job-record';
 import { Coalescer } from '../../coalescer';
-import { bullPrefix, cancelMarkerKey } from './bullmq-job-data';
+import { bullPrefix, CANCELLED_REASON, cancelMarkerKey } from './bullmq-job-data';
 import type { BullmqJobData } from './bullmq-job-data';
 import { bullmqPriority } from './bullmq-priority';
 import type { QueueCounts } from '../../model/queue-counts';
+import { repeatStrategy } from './bullmq-repeat';
+
+/** A job's BullMQ data; a triggered run of a schedule carries its schedule. */
+const dataOf = (j: JobRecord): BullmqJobData => ({
+  tenant: j.tenant,
+  input: j.input,
+  ...(j.scheduleId ? { scheduleId: j.scheduleId, trigger: true } : {}),
+});
 
 const eventOf = (
   job: JobRecord,
@@ -50,6 +58,7 @@ export class BullmqLane implements Lane {
       q = new Queue<BullmqJobData>(name, {
         connection: this.redis,
         prefix: bullPrefix(this.prefix),
+        settings: { repeatStrategy },
       });
       this.queues.set(name, q);
     }
@@ -102,15 +111,11 @@ export class BullmqLane implements Lane {
         // One job: add, which sends its script directly; addBulk builds a Pipeline, which
         // copies every script of the connection (see app.ts).
         list.length === 1
-          ? this.queue(name).add(
-              list[0].type,
-              { tenant: list[0].tenant, input: list[0].input },
-              this.options(list[0]),
-            )
+          ? this.queue(name).add(list[0].type, dataOf(list[0]), this.options(list[0]))
           : this.queue(name).addBulk(
               list.map((j) => ({
                 name: j.type,
-                data: { tenant: j.tenant, input: j.input },
+                data: dataOf(j),
                 opts: this.options(j),
               })),
             ),
@@ -178,17 +183,43 @@ export class BullmqLane implements Lane {
     );
     if (bj) await bj.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     // Cancelled while waiting (removed): add it again under the same id.
-    else
-      await q.add(
-        job.type,
-        { tenant: job.tenant, input: job.input },
-        { ...this.options(job), delay: 0 },
-      );
+    else await q.add(job.type, dataOf(job), { ...this.options(job), delay: 0 });
     return event;
   }
 
   async exists(job: JobRecord): Promise<boolean> {
     return !!(await this.queue(job.queue).getJob(job.id));
+  }
+
+  /**
+   * How BullMQ's latest run of the job stands: COMPLETED or FAILED (CANCELLED for a cancel)
+   * once it is in the completed or failed set, else RUNNING.
+   */
+  async outcome(job: JobRecord): Promise<RunOutcome | null> {
+    const bj = await this.queue(job.queue).getJob(job.id);
+    if (!bj || bj.data?.tenant !== job.tenant) return null;
+    const state = await bj.getState();
+    const attempt = Math.max(bj.attemptsStarted ?? 0, bj.attemptsMade);
+    const base = { runId: String(attempt), attempt, closeTime: null };
+    if (state === 'completed')
+      return {
+        ...base,
+        status: 'COMPLETED',
+        closeTime: new Date(bj.finishedOn ?? Date.now()),
+        result: bj.returnvalue ?? null,
+      };
+    if (state === 'failed') {
+      const cancelled = bj.failedReason === CANCELLED_REASON;
+      return {
+        ...base,
+        status: cancelled ? 'CANCELLED' : 'FAILED',
+        closeTime: new Date(bj.finishedOn ?? Date.now()),
+        message: cancelled
+          ? ((await this.redis.get(cancelMarkerKey(this.prefix, job.id))) ?? 'cancelled')
+          : bj.failedReason,
+      };
+    }
+    return { ...base, status: 'RUNNING' };
   }
 
   /** Counts of every BullMQ queue a registered type uses. */

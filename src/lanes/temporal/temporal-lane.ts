@@ -25,6 +25,7 @@ import {
 import type { JobMemo, JobRef, WorkflowJob } from '../../../workers/temporal/shared';
 import { temporalPriority } from './temporal-priority';
 import type { DurableLane } from './durable-lane';
+import type { RunOutcome } from '../lane';
 import { ensureSearchAttributes } from './search-attributes';
 import { isNotFound, translateTemporalError } from './temporal-errors';
 import { taskQueueCounts } from './temporal-stats';
@@ -32,6 +33,7 @@ import { isClosed, temporalStatus } from './temporal-status';
 import { toWorkflowInfo } from './workflow-info';
 import type { QueueCounts } from '../../model/queue-counts';
 import type { WorkflowInfo } from '../../model/workflow-info';
+import { TemporalSchedules } from './temporal-schedules';
 
 export interface TemporalLaneOptions {
   /** Temporal frontend, host:port. */
@@ -54,16 +56,10 @@ export interface TemporalLaneOptions {
 }
 
 /** How a closed run ended, for the reconciler. */
-export interface WorkflowOutcome {
+/** Temporal's view of a run: its status names are Temporal's own. */
+export interface WorkflowOutcome extends RunOutcome {
   /** Temporal's status of the latest run. */
   status: WorkflowExecutionStatusName;
-  runId: string;
-  /** When the run closed; null while it runs. */
-  closeTime: Date | null;
-  /** The workflow's return value, for a COMPLETED run. */
-  result?: unknown;
-  /** The failure's message, for a run that did not complete. */
-  message?: string;
 }
 
 const refOf = (job: JobRecord): JobRef => ({
@@ -356,6 +352,11 @@ export class TemporalLane implements DurableLane {
     } catch (err) {
       throw translateTemporalError(err, 'stats');
     }
+  }
+
+  /** Temporal Schedules of this deployment, on this lane's connection. */
+  schedules(): TemporalSchedules {
+    return new TemporalSchedules(this.client.schedule, this.o.prefix, this.o.catalog);
   }
 
   async close(): Promise<void> {

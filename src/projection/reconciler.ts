@@ -1,42 +1,46 @@
 import type { Logger } from 'pino';
-import { PeriodicPass } from '../../periodic-pass';
-import type { BusEmitter } from '../../bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../model/job-event';
-import { parseStreamId } from '../../model/stream-id';
-import { Backend, JobEventType } from '../../model/enums';
-import type { JobRecord } from '../../model/job-record';
-import type { JobStore } from '../../store/job-store';
-import type { TemporalLane, WorkflowOutcome } from './temporal-lane';
+import { PeriodicPass } from '../periodic-pass';
+import type { BusEmitter } from '../bus/event-emitter';
+import type { Lane, RunOutcome } from '../lanes/lane';
+import type { JobEvent, NewJobEvent } from '../model/job-event';
+import type { JobCursor } from '../model/job-query';
+import { parseStreamId } from '../model/stream-id';
+import { Backend, JobEventType } from '../model/enums';
+import type { JobRecord } from '../model/job-record';
+import type { JobStore } from '../store/job-store';
 
 export interface ReconcilerOptions {
   /** Pause between passes, ms. @defaultValue 5000 */
   intervalMs?: number;
   /** How long a closed run may wait for its own final event before the reconciler writes it, ms. @defaultValue 10000 */
   graceMs?: number;
-  /** Jobs checked per pass, oldest first. @defaultValue 200 */
+  /** Jobs checked per pass; each pass goes on where the last one stopped, wrapping around. @defaultValue 200 */
   batchSize?: number;
 }
 
 const REMEMBERED = 10_000;
 
 /**
- * Sink calls can be lost when a worker dies, so the store could wait forever
- * for a final event. The reconciler compares the store's unfinished TEMPORAL
- * jobs with Temporal and emits the final event of every run that has closed
- * (COMPLETED with its result, FAILED with its message, CANCELLED) but whose
- * end the store has not seen. Run one per deployment (it does not coordinate
- * with other reconcilers).
+ * A final event can be lost: a worker dies between the engine recording the end of a run and
+ * the event reaching the bus (a lost Temporal sink call), or the engine's reply to the worker
+ * is lost (a BullMQ job moved to completed whose worker never heard it). The store would then
+ * wait forever. The reconciler compares the store's unfinished jobs of one lane with the
+ * engine and emits the final event of every run that has ended (COMPLETED with its result,
+ * FAILED with its message, CANCELLED) but whose end the store has not seen. Run one per lane
+ * and deployment (it does not coordinate with other reconcilers).
  */
 export class Reconciler {
   private readonly loop: PeriodicPass;
   /** Runs already reported, so a slow aggregator does not get the same final event twice. */
   private readonly reported = new Set<string>();
+  /** Where the walk goes on from; it wraps around at the end. */
+  private cursor?: JobCursor;
   private readonly graceMs: number;
   private readonly batchSize: number;
 
   constructor(
     private readonly jobStore: JobStore,
-    private readonly lane: TemporalLane,
+    private readonly lane: Lane,
     private readonly emitter: BusEmitter,
     private readonly log: Logger,
     o: ReconcilerOptions = {},
@@ -62,10 +66,14 @@ export class Reconciler {
   /** One pass over the unfinished jobs; returns the events it emitted. */
   async reconcileOnce(now = Date.now()): Promise<JobEvent[]> {
     const jobs = await this.jobStore.unfinished(
-      Backend.TEMPORAL,
+      this.lane.backend,
       new Date(now - this.graceMs),
       this.batchSize,
+      this.cursor,
     );
+    const last = jobs[jobs.length - 1];
+    this.cursor =
+      jobs.length < this.batchSize ? undefined : { createdAt: last.createdAt, id: last.id };
     const missing: NewJobEvent[] = [];
     const keys: string[] = [];
     for (let i = 0; i < jobs.length; i += 20) {
@@ -92,7 +100,7 @@ export class Reconciler {
   }
 
   private skip(job: JobRecord, err: unknown): null {
-    this.log.warn({ err, jobId: job.id }, 'reconciler could not read the workflow; will try again');
+    this.log.warn({ err, jobId: job.id }, 'reconciler could not read the run; will try again');
     return null;
   }
 
@@ -103,7 +111,7 @@ export class Reconciler {
   }
 
   /** The final event the store is missing for this run, or null when nothing is missing (yet). */
-  private finalEvent(job: JobRecord, o: WorkflowOutcome, now: number): NewJobEvent | null {
+  private finalEvent(job: JobRecord, o: RunOutcome, now: number): NewJobEvent | null {
     if (!o.closeTime || o.status === 'RUNNING' || o.status === 'CONTINUED_AS_NEW') return null;
     const closed = o.closeTime.getTime();
     if (now - closed < this.graceMs || this.reported.has(`${job.id}:${o.runId}`)) return null;
@@ -111,11 +119,12 @@ export class Reconciler {
     if (job.lastEventId && parseStreamId(job.lastEventId).ms > closed) return null;
     const base = {
       tenant: job.tenant,
-      source: Backend.TEMPORAL,
+      source: this.lane.backend,
       jobId: job.id,
       jobType: job.type,
       queue: job.queue,
-      workflowId: job.id,
+      ...(this.lane.backend === Backend.TEMPORAL ? { workflowId: job.id } : {}),
+      ...(o.attempt ? { attempt: o.attempt } : {}),
     };
     const meta = { reconciled: true, runId: o.runId };
     switch (o.status) {
