@@ -8,7 +8,7 @@ import { Reconciler } from '../../src/projection/reconciler';
 import type { ReconcilerOptions } from '../../src/projection/reconciler';
 import { TemporalLane } from '../../src/lanes/temporal/temporal-lane';
 import { startStack } from './stack';
-import type { Stack, StackOptions } from './stack';
+import type { Stack } from './stack';
 import { testTemporalAddress } from './temporal-server';
 
 export interface TemporalStackOptions {
@@ -24,8 +24,6 @@ export interface TemporalStackOptions {
   jobs?: Definition[];
   /** BullMQ queues this process works on; false for none (jobs wait for a worker process). @defaultValue every queue */
   bullmqWorker?: string[] | false;
-  /** Job types the in-process workers serve. @defaultValue the bundled examples */
-  jobs?: StackOptions['jobs'];
 }
 
 export interface TemporalStack extends Stack {
