@@ -36,6 +36,15 @@ function draftOf(schema: RJSFSchema): '4' | '7' | '2019-09' | '2020-12' {
   return '2020-12';
 }
 
+/**
+ * The value to check: a form with no field (an object schema without properties, or `{}`)
+ * leaves its data undefined, which stands for an empty object; JSON has no undefined.
+ */
+function present(schema: RJSFSchema, formData: unknown): unknown {
+  if (formData !== undefined) return formData;
+  return !schema.type || schema.type === 'object' ? {} : null;
+}
+
 /** '#/a/0/b' (a JSON pointer fragment) as rjsf's property path '.a.0.b'. */
 const propertyOf = (location: string): string =>
   location
@@ -76,7 +85,7 @@ export class SchemaValidator implements ValidatorType {
   ): { errors?: Result[]; validationError?: Error } {
     try {
       const v = new Validator(schema as Schema, draftOf(schema), false);
-      const r = v.validate(formData);
+      const r = v.validate(present(schema, formData));
       return { errors: r.errors as Result[] };
     } catch (e) {
       return { validationError: e as Error };
@@ -115,7 +124,7 @@ export class SchemaValidator implements ValidatorType {
       const v = new Validator(schema as Schema, draftOf(rootSchema), true);
       // rjsf rewrites '#/...' references of sub-schemas to point at the root schema by this id.
       v.addSchema(rootSchema as Schema, ROOT_SCHEMA_PREFIX);
-      return v.validate(formData).valid;
+      return v.validate(present(rootSchema, formData)).valid;
     } catch {
       return false;
     }
