@@ -199,6 +199,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       temporal: durable,
       catalog: registry,
       limits: { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
+      flowLimits: { maxNodes: config.FLOW_MAX_NODES, maxDepth: config.FLOW_MAX_DEPTH },
       onSubmitted: (submitted) => submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
     });
     const keyStore = new KeyStore(ds, config.JOBGATE_ADMIN_KEY);
@@ -233,6 +234,8 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
         durable ? [bullmq, durable] : [bullmq],
         log.child({ part: 'submission-relay' }),
         { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RELAY_AFTER_MS },
+        undefined,
+        (root, announce) => jobs.flows.redeliver(root, announce),
       );
       relay.start();
       closers.push(() => relay.stop());
@@ -267,6 +270,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           emitter: parts.workerEmitter ? parts.workerEmitter(emitter) : emitter,
           registry,
           presence,
+          jobs: jobStore,
           lanes,
           queues:
             parts.workerQueues ??
