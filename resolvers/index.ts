@@ -5,6 +5,7 @@ import { EventResolver } from './event.resolver';
 import { FlowResolver } from './flow.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
+import { ScheduleResolver } from './schedule.resolver';
 import { JobLogsResolver, JobTypeInfoResolver, RegistryResolver } from './registry.resolver';
 
 export const resolvers = [
@@ -18,5 +19,6 @@ export const resolvers = [
   RegistryResolver,
   JobLogsResolver,
   JobTypeInfoResolver,
+  ScheduleResolver,
   FlowResolver,
 ] as const;

@@ -7,6 +7,7 @@ import {
   Priority,
   Role,
 } from '../src/model/enums';
+import { OverlapPolicy } from '../src/model/schedule';
 
 registerEnumType(Backend, { name: 'Backend', description: 'Where a job runs.' });
 registerEnumType(BackendChoice, {
@@ -35,4 +36,16 @@ registerEnumType(Role, {
   },
 });
 
-export { Backend, BackendChoice, JobEventType, JobStatus, Priority, Role };
+registerEnumType(OverlapPolicy, {
+  name: 'OverlapPolicy',
+  description: 'What a schedule does when a run is due while its previous job is still running.',
+  valuesConfig: {
+    SKIP: { description: 'Drop the due run.' },
+    BUFFER_ONE: {
+      description: 'Keep one due run and start it when the previous job finishes.',
+    },
+    ALLOW_ALL: { description: 'Start every due run.' },
+  },
+});
+
+export { Backend, BackendChoice, JobEventType, JobStatus, OverlapPolicy, Priority, Role };

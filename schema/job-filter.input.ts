@@ -11,6 +11,7 @@ export class JobFilterInput {
   @Field(() => String, { nullable: true }) queue?: string;
   @Field(() => DateTimeScalar, { nullable: true }) createdAfter?: Date;
   @Field(() => DateTimeScalar, { nullable: true }) createdBefore?: Date;
+  @Field(() => [ID], { nullable: true }) scheduleIds?: string[];
   @Field(() => ID, { nullable: true, description: 'Children of this job (flows).' })
   parentId?: string;
 }

@@ -27,6 +27,8 @@ export class JobType {
   @Field(() => DateTimeScalar) createdAt: Date;
   @Field(() => DateTimeScalar, { nullable: true }) startedAt?: Date | null;
   @Field(() => DateTimeScalar, { nullable: true }) finishedAt?: Date | null;
+  @Field(() => ID, { nullable: true, description: 'The schedule that started this job, if any.' })
+  scheduleId?: string | null;
   /** Internal: the owner; never a field. */
   tenant: string;
 }

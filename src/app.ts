@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
+import { scheduleParts } from './compose/schedule-parts';
+import { retentionPass } from './compose/retention-pass';
+import type { ScheduleService } from './jobs/schedule-service';
 import { SubmissionRelay } from './projection/submission-relay';
 import { Reconciler } from './projection/reconciler';
 import { Backend } from './model/enums';
@@ -28,6 +31,8 @@ import { AuditStore } from './store/audit-store';
 import { bullBoardRoutes } from './server/bull-board';
 import { Gateway } from './server/gateway';
 import { graphiqlRoutes } from './server/graphiql';
+import { dashboardRoutes } from './server/dashboard';
+import { BoardSessions } from './server/board-sessions';
 import { limitRules, maxNesting } from './server/limits';
 import { TenantRateLimiter } from './server/rate-limit';
 import type { GatewayOptions } from './server/gateway';
@@ -71,6 +76,8 @@ export interface AppParts {
   extendGateway?: GatewayOptions['extend'];
   /** Key pre-filled in GraphiQL's headers tab: the local stack outside production only. @defaultValue null */
   devKey?: string | null;
+  /** Temporal web UI the dashboard links to; overrides TEMPORAL_UI_URL. @defaultValue config.TEMPORAL_UI_URL */
+  temporalUiUrl?: string | null;
 }
 
 /** A running jobgate process: close() stops what it started, in reverse order. */
@@ -84,6 +91,7 @@ export interface App {
     keys: KeyStore;
     feed: EventFeed | null;
     registry: RegistryService;
+    schedules: ScheduleService;
   };
   /** The registered job types, cached. */
   registry: TypeRegistry;
@@ -162,6 +170,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ? await parts.durableLane({ emitter, jobs: jobStore, catalog: registry })
       : null;
     if (durable) closers.push(() => durable.close());
+    const schedules = scheduleParts({
+      ds,
+      jobs: jobStore,
+      emitter,
+      catalog: registry,
+      bullmq,
+      durable,
+      log: log.child({ part: 'schedules' }),
+    });
     let gateway: Gateway | null = null;
     const metrics = new Metrics({
       queueDepth: async () =>
@@ -222,6 +239,11 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       );
       relay.start();
       closers.push(() => relay.stop());
+      const retention = retentionPass(config, { ds, bullmq, catalog: registry, metrics, log });
+      if (retention) {
+        retention.start();
+        closers.push(() => retention.stop());
+      }
       // A BullMQ run whose end its worker never heard of gets its final event here.
       const reconciler = new Reconciler(
         jobStore,
@@ -254,11 +276,15 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
             parts.workerQueues ??
             (Array.isArray(parts.bullmqWorker) ? parts.bullmqWorker : undefined),
           onFinished: (type, lane, outcome, ms) => metrics.jobFinished(type, lane, outcome, ms),
+          recordScheduledRun: (run) => schedules.runs.record(run),
+          upsertSchedules: (list) => schedules.upsertCodeSchedules(list),
         });
         closers.push(() => worker.close());
       } else {
         // No lane to serve here: the types are still registered, so submissions are accepted.
-        await registry.register(resolveDefinitions(parts.jobs).types);
+        const resolved = resolveDefinitions(parts.jobs);
+        await registry.register(resolved.types);
+        if (resolved.schedules.length) await schedules.upsertCodeSchedules(resolved.schedules);
       }
     }
     if (parts.durableParts) {
@@ -277,7 +303,14 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       closers.push(() => audit.close());
       gateway = new Gateway({
         schema: buildJobgateSchema(),
-        services: { jobs, keys: keyStore, feed, audit, registry: registryService },
+        services: {
+          jobs,
+          keys: keyStore,
+          feed,
+          audit,
+          registry: registryService,
+          schedules: schedules.service,
+        },
         events: eventStore,
         rules: limitRules(config),
         introspection: config.GRAPHQL_INTROSPECTION ?? true,
@@ -310,9 +343,16 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           app.get('/metrics', metrics.route());
           app.use(graphiqlRoutes({ devKey: parts.devKey ?? null }));
           app.use(
+            dashboardRoutes({
+              temporalUiUrl: parts.temporalUiUrl ?? config.TEMPORAL_UI_URL ?? null,
+              temporalNamespace: config.TEMPORAL_NAMESPACE,
+            }),
+          );
+          app.use(
             bullBoardRoutes({
               queues: registry.queues().map((q) => bullmq.queue(q)),
               authenticate: (k) => keyStore.authenticate(k),
+              sessions: new BoardSessions(redis, `${config.JOBGATE_PREFIX}:board-session:`),
             }),
           );
         },
@@ -332,7 +372,13 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       ds,
       redis,
       queries,
-      services: { jobs, keys: keyStore, feed, registry: registryService },
+      services: {
+        jobs,
+        keys: keyStore,
+        feed,
+        registry: registryService,
+        schedules: schedules.service,
+      },
       registry,
       presence,
       aggregator,

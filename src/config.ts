@@ -49,6 +49,12 @@ export const configSchema = z.object({
     ),
   /** Temporal namespace. */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+  /** The Temporal web UI; the dashboard links each workflow to it when set. */
+  TEMPORAL_UI_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Temporal web UI, linked from the dashboard (e.g. http://localhost:8233)'),
   /** Prefix of every Redis key and of Temporal task queues, so several deployments can share one Redis. */
   JOBGATE_PREFIX: z
     .string()
@@ -123,6 +129,44 @@ export const configSchema = z.object({
     .min(100)
     .default(5000)
     .describe('How often the submission relay (beside the aggregator) runs, ms'),
+  /** Days a succeeded job (with its events and logs) is kept; 0 keeps them forever. */
+  RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30)
+    .describe('Days succeeded jobs are kept, with their events and logs (0: forever)'),
+  /** Days a failed or cancelled job is kept, and BullMQ's failed jobs; 0 keeps them forever. */
+  RETENTION_FAILED_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(90)
+    .describe(
+      "Days failed and cancelled jobs are kept, with their events and logs, and BullMQ's failed jobs (0: forever)",
+    ),
+  /** Days an audit entry is kept; 0 keeps them forever. */
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(365)
+    .describe('Days audit entries are kept (0: forever)'),
+  /** Pause between retention sweeps (beside the aggregator). */
+  RETENTION_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(3_600_000)
+    .describe('How often the retention sweep (beside the aggregator) runs, ms'),
+  /** Rows one retention batch deletes, each batch one short transaction. */
+  RETENTION_BATCH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(500)
+    .describe('Jobs or audit entries per retention batch (one short transaction each)'),
   /** How long an ended BullMQ run may wait for its own final event before the reconciler writes it. */
   RECONCILE_AFTER_MS: z.coerce
     .number()

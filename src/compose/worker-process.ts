@@ -18,6 +18,8 @@ import type { WorkerPresence } from '../registry/worker-presence';
 import type { Definition } from '../sdk/definition-types';
 import { inputChecker } from '../sdk/input-check';
 import { resolveDefinitions } from '../sdk/resolve';
+import type { ResolvedDefinitions } from '../sdk/resolve';
+import type { ScheduledRun } from '../jobs/scheduled-runs';
 
 /** What a worker process runs and what it talks to. */
 export interface WorkerProcessOptions {
@@ -41,6 +43,10 @@ export interface WorkerProcessOptions {
     outcome: 'completed' | 'failed' | 'cancelled',
     ms: number,
   ) => void;
+  /** Writes a scheduled run's row and QUEUED event, once per run (see ScheduledRuns). */
+  recordScheduledRun?: (run: ScheduledRun) => Promise<unknown>;
+  /** Upserts the schedules the definitions declare, after they are registered. */
+  upsertSchedules?: (schedules: ResolvedDefinitions['schedules']) => Promise<void>;
 }
 
 /** A running worker: its id, and close() for a graceful stop (STOPPING, drain, unregister). */
@@ -79,6 +85,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
   ].filter(wanted);
   const durableQueues = [...new Set(resolved.types.map((t) => t.queue))].filter(wanted);
   await o.registry.register(resolved.types);
+  if (resolved.schedules.length) await o.upsertSchedules?.(resolved.schedules);
 
   const logger = new JobLogger(o.redis, config.JOBGATE_PREFIX, o.emitter, {
     maxLineBytes: config.LOG_MAX_LINE_BYTES,
@@ -138,6 +145,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
         emitter: o.emitter,
         log: log.child({ part: 'bullmq-worker' }),
         onFinished: (type, outcome, ms) => o.onFinished?.(type, 'BULLMQ', outcome, ms),
+        recordScheduledRun: o.recordScheduledRun,
       });
       await bullmq.start();
       const b = bullmq;
@@ -166,6 +174,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
             }
           : {}),
         onFinished: (type, outcome, ms) => o.onFinished?.(type, 'TEMPORAL', outcome, ms),
+        recordScheduledRun: o.recordScheduledRun,
       });
       temporal = t;
       closers.push(() => t.close());

@@ -10,6 +10,8 @@ export interface JobQuery {
   queue?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Jobs started by these schedules. */
+  scheduleIds?: string[];
   /** Children of this job (flows). */
   parentId?: string;
 }

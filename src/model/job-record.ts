@@ -28,4 +28,6 @@ export interface JobRecord {
   onFailure?: ChildFailurePolicy | null;
   /** Stream id of the newest event applied, or null before any. */
   lastEventId: string | null;
+  /** The schedule that started this job, if any. */
+  scheduleId?: string | null;
 }

@@ -10,6 +10,7 @@ import type {
   WorkflowOptions,
 } from './definition-types';
 import { checkedName, DefinitionChecks, MAX_TIMER_MS, QUEUE_NAME } from './define-checks';
+import { checkSchedules } from './schedule-options';
 
 /** Checks shared by jobs and workflows. */
 function checkCommon(c: DefinitionChecks, o: Partial<JobOptions<SchemaLike | undefined>>): void {
@@ -36,6 +37,7 @@ export function defineJob<S extends SchemaLike | undefined = undefined, O = unkn
   c.integer('backoffMs', options.backoffMs, 0);
   // A BullMQ attempt's limit is a Node timer.
   c.integer('timeoutMs', options.timeoutMs, 1, MAX_TIMER_MS);
+  checkSchedules(c, options.schedules);
   if (typeof options.run !== 'function') c.fail('run', 'must be a function');
   return Object.freeze({
     [DEFINITION]: 'job' as const,

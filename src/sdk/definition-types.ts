@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../model/job-type';
+import type { JobScheduleOptions } from './schedule-options';
 
 /** The brand every definition carries, shared across copies of the package. */
 export const DEFINITION = Symbol.for('jobgate.definition');
@@ -69,6 +70,8 @@ export interface JobOptions<S extends SchemaLike | undefined = undefined, O = un
   timeoutMs?: number;
   /** Top-level input fields that VIEWERs see masked. */
   sensitive?: string[];
+  /** Schedules of this type, upserted by a worker when it registers the type. */
+  schedules?: JobScheduleOptions<InferInput<S>>[];
   run(input: InferInput<S>, ctx: JobContext): Promise<O>;
 }
 

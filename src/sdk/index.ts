@@ -26,3 +26,4 @@ export type {
   ZodLike,
 } from './definition-types';
 export type { JsonSchema } from '../model/job-type';
+export type { JobScheduleOptions } from './schedule-options';

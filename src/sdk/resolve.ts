@@ -8,6 +8,7 @@ import type {
   WorkflowDefinition,
 } from './definition-types';
 import { definitionVersion, toRegistration } from './registration';
+import type { JobScheduleOptions } from './schedule-options';
 
 /** An activity function as workflows call it. */
 export type ActivityFunction = (...args: never[]) => Promise<unknown>;
@@ -24,6 +25,8 @@ export interface ResolvedDefinitions {
   queues: Map<string, QueueDefinition>;
   /** The activities of every workflow, merged, by activity name. */
   activities: Record<string, ActivityFunction>;
+  /** Schedules declared in defineJob, with their type. */
+  schedules: (JobScheduleOptions & { type: string; lane?: 'BULLMQ' | 'TEMPORAL' })[];
 }
 
 /** A short description of a value that is not a definition, for the error. */
@@ -49,6 +52,8 @@ export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
   const activities: Record<string, ActivityFunction> = {};
   const activityOwner = new Map<string, string>();
   const types: ResolvedDefinitions['types'] = [];
+  const schedules: ResolvedDefinitions['schedules'] = [];
+  const scheduleOwner = new Map<string, string>();
 
   for (const def of new Set(defs)) {
     const kind = def?.[DEFINITION];
@@ -67,8 +72,21 @@ export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
       );
     if (jobs.has(def.name) || workflows.has(def.name))
       throw new DefinitionError(def.name, null, 'is defined twice');
-    if (kind === 'job') jobs.set(def.name, def as JobDefinition);
-    else {
+    if (kind === 'job') {
+      const job = def as JobDefinition;
+      jobs.set(def.name, job);
+      for (const s of job.options.schedules ?? []) {
+        const owner = scheduleOwner.get(s.id);
+        if (owner !== undefined)
+          throw new DefinitionError(
+            def.name,
+            'schedules',
+            `declares schedule '${s.id}', which '${owner}' declares too`,
+          );
+        scheduleOwner.set(s.id, def.name);
+        schedules.push({ ...s, type: def.name, lane: job.options.lane });
+      }
+    } else {
       const wf = def as WorkflowDefinition;
       workflows.set(def.name, wf);
       for (const [name, fn] of Object.entries(wf.options.activities ?? {})) {
@@ -87,5 +105,5 @@ export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
     types.push({ ...reg, version: definitionVersion(reg) });
   }
   types.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { types, jobs, workflows, queues, activities };
+  return { types, jobs, workflows, queues, activities, schedules };
 }

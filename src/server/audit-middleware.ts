@@ -8,6 +8,9 @@ import type { GraphContext } from './context';
 function targetsOf(args: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const k of ['id', 'jobId']) if (typeof args[k] === 'string') out.push(args[k] as string);
+  // upsertSchedule names its schedule inside its input.
+  const input = args.input as { id?: unknown } | undefined;
+  if (typeof input?.id === 'string') out.push(input.id);
   const filter = args.filter as { ids?: unknown } | undefined;
   if (Array.isArray(filter?.ids)) out.push(...filter.ids.map(String));
   return out;

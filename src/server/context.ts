@@ -7,6 +7,7 @@ import type { EventFeed } from '../projection/event-feed';
 import type { JobEvent } from '../model/job-event';
 import type { JobService } from '../jobs/job-service';
 import type { RegistryService } from '../jobs/registry-service';
+import type { ScheduleService } from '../jobs/schedule-service';
 import type { JobLogLine } from '../model/job-log-line';
 import type { JobRecord } from '../model/job-record';
 import type { WorkflowInfo } from '../model/workflow-info';
@@ -20,6 +21,8 @@ export interface Services {
   audit?: AuditStore;
   /** Registered job types, workers and job logs; absent where no registry is open. */
   registry?: RegistryService;
+  /** Schedules of both lanes; absent where no schedule service is open. */
+  schedules?: ScheduleService;
 }
 
 /** Per-request loaders: nested fields cost a constant number of queries per request. */

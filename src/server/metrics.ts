@@ -62,6 +62,7 @@ export class Metrics {
   private readonly batch: Histogram;
   private readonly operations: Histogram<'operation' | 'type' | 'outcome'>;
   private readonly collectErrors: Counter<'source'>;
+  private readonly retention: Counter<'what'>;
   private readonly operationNames = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timeoutMs: number;
@@ -103,6 +104,12 @@ export class Metrics {
       help: 'GraphQL operations over HTTP, by operation name, type (query, mutation) and outcome (ok, error)',
       labelNames: ['operation', 'type', 'outcome'],
       buckets: operationBuckets,
+      registers,
+    });
+    this.retention = new Counter({
+      name: 'jobgate_retention_deleted_total',
+      help: 'Rows and jobs the retention sweep deleted: jobs, events, audit, bullmqFailed',
+      labelNames: ['what'],
       registers,
     });
     const { queueDepth, busLag, openSubscriptions } = sources;
@@ -195,6 +202,11 @@ export class Metrics {
 
   aggregatorBatch(size: number): void {
     this.batch.observe(size);
+  }
+
+  /** Counts what one retention sweep deleted. */
+  retentionDeleted(what: string, n: number): void {
+    this.retention.inc({ what }, n);
   }
 
   /** Records one GraphQL operation. Names come from clients, so only the first `maxOperationNames` become labels. */

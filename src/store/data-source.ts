@@ -5,6 +5,8 @@ import { Initial1732000000000 } from '../../migrations/1732000000000-initial';
 import { AuditLog1732000000001 } from '../../migrations/1732000000001-audit-log';
 import { JobsFillfactor1732000000002 } from '../../migrations/1732000000002-jobs-fillfactor';
 import { JobTypes1732000000003 } from '../../migrations/1732000000003-job-types';
+import { Schedules1732000000004 } from '../../migrations/1732000000004-schedules';
+import { Retention1732000000005 } from '../../migrations/1732000000005-retention';
 import { Flows1732000000006 } from '../../migrations/1732000000006-flows';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { JobEventEntity } from './entities/job-event.entity';
@@ -28,6 +30,8 @@ export const migrations = [
   AuditLog1732000000001,
   JobsFillfactor1732000000002,
   JobTypes1732000000003,
+  Schedules1732000000004,
+  Retention1732000000005,
   Flows1732000000006,
 ];
 

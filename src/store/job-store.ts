@@ -24,7 +24,7 @@ export type NewJobRow = Omit<
 /** Every column of `jobs` a JobRecord is read from. */
 export const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
   max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
-  last_event_ms, last_event_seq, parent_id, on_failure`;
+  last_event_ms, last_event_seq, schedule_id, parent_id, on_failure`;
 
 /** A `jobs` row as pg returns it. */
 export interface JobRow {
@@ -49,6 +49,7 @@ export interface JobRow {
   finished_at: Date | null;
   last_event_ms: string;
   last_event_seq: number;
+  schedule_id: string | null;
   parent_id: string | null;
   on_failure: string | null;
 }
@@ -78,6 +79,7 @@ export const toRecord = (r: JobRow): JobRecord => ({
     r.last_event_ms === '0'
       ? null
       : formatStreamId({ ms: Number(r.last_event_ms), seq: r.last_event_seq }),
+  scheduleId: r.schedule_id,
   parentId: r.parent_id,
   onFailure: r.on_failure as ChildFailurePolicy | null,
 });
@@ -112,9 +114,9 @@ export class JobStore {
   private async insertNow(rows: NewJobRow[], allOrNothing = false): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await this.ds.query(
-      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, parent_id, on_failure)
-       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.parent_id, r.on_failure
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, parent_id text, on_failure text)
+      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id, parent_id, on_failure)
+       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id, r.parent_id, r.on_failure
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text, parent_id text, on_failure text)
        ${allOrNothing ? '' : 'ON CONFLICT DO NOTHING'}
        RETURNING id`,
       [
@@ -133,6 +135,7 @@ export class JobStore {
             idempotency_key: r.idempotencyKey,
             delay_ms: r.delayMs,
             created_at: r.createdAt?.toISOString() ?? null,
+            schedule_id: r.scheduleId ?? null,
             parent_id: r.parentId ?? null,
             on_failure: r.onFailure ?? null,
           })),
@@ -193,6 +196,7 @@ export class JobStore {
     if (q.queue) add((n) => `queue = ${n}`, q.queue);
     if (q.createdAfter) add((n) => `created_at > ${n}`, q.createdAfter);
     if (q.createdBefore) add((n) => `created_at < ${n}`, q.createdBefore);
+    if (q.scheduleIds?.length) add((n) => `schedule_id = ANY(${n})`, q.scheduleIds);
     if (q.parentId) add((n) => `parent_id = ${n}`, q.parentId);
     return w;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { BusEmitter } from '../../src/bus/event-emitter';
+import type { Definition } from '../../src/sdk/definition-types';
 import { eventFromEntry } from '../../src/bus/event-emitter';
 import type { JobEvent } from '../../src/model/job-event';
 import { Reconciler } from '../../src/projection/reconciler';
@@ -19,6 +20,8 @@ export interface TemporalStackOptions {
   workerEmitter?: (e: BusEmitter) => BusEmitter;
   /** Run a reconciler with these options. @defaultValue none */
   reconciler?: ReconcilerOptions;
+  /** Definitions the in-process worker serves. @defaultValue the bundled examples */
+  jobs?: Definition[];
   /** BullMQ queues this process works on; false for none (jobs wait for a worker process). @defaultValue every queue */
   bullmqWorker?: string[] | false;
 }
@@ -80,6 +83,7 @@ export async function startTemporalStack(o: TemporalStackOptions = {}): Promise<
   const stack = await startStack({
     env: { JOBGATE_PREFIX: prefix, TEMPORAL_ADDRESS: temporalAddress, ...o.env },
     ...(o.bullmqWorker !== undefined ? { bullmqWorker: o.bullmqWorker } : {}),
+    ...(o.jobs ? { jobs: o.jobs } : {}),
     temporalWorker: o.worker !== false,
     workerEmitter: o.workerEmitter,
     durableLane: async ({ emitter, catalog }) => {

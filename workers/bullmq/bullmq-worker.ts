@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,6 +16,10 @@ import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
 import type { JobLogger } from '../shared/job-logger';
 import { runAttempt } from '../shared/run-attempt';
 import type { ServedJob } from '../shared/served-job';
+import { repeatStrategy } from '../../src/lanes/bullmq/bullmq-repeat';
+import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
+import { ScheduleGate } from './schedule-gate';
+import type { Admission } from './schedule-gate';
 import { ChildFailurePolicy } from '../../src/model/flow';
 import { BullmqFlowHooks } from './bullmq-flow-hooks';
 
@@ -38,7 +42,18 @@ export interface BullmqWorkersOptions {
   log: Logger;
   /** Called with each final outcome (metrics). */
   onFinished?: (jobType: string, outcome: 'completed' | 'failed' | 'cancelled', ms: number) => void;
+  /** Writes a scheduled run's row and QUEUED event, once per run (see ScheduledRuns). */
+  recordScheduledRun?: (run: ScheduledRun) => Promise<unknown>;
 }
+
+/** How long the buffered run of a BUFFER_ONE schedule waits before it looks again, ms. */
+const BUFFER_RECHECK_MS = 200;
+
+/** The due time BullMQ put in a scheduler job's id (`repeat:<scheduler>:<due ms>`). */
+const dueAtOf = (jobId: string, fallback: number): Date => {
+  const ms = Number(jobId.split(':').at(-1));
+  return new Date(Number.isFinite(ms) && ms > 0 ? ms : fallback);
+};
 
 /** One queue and the limits its workers apply (BullMQ's own concurrency, global concurrency and limiter). */
 export interface QueueLimits {
@@ -57,11 +72,12 @@ const never = new AbortController().signal;
  * The attempt a start is: BullMQ counts starts (`attemptsStarted`, which a
  * stalled job's rerun raises too) apart from failures (`attemptsMade`).
  */
-const startedAttempt = (job: BullJob): number =>
-  Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
+const startedAttempt = (job: BullJob<BullmqJobData>): number =>
+  Math.max((job.attemptsStarted ?? 0) - (job.data.deferrals ?? 0), job.attemptsMade + 1);
 
 /** The attempt that just ended (completed, failed or cancelled). */
-const endedAttempt = (job: BullJob): number => Math.max(job.attemptsStarted ?? 0, job.attemptsMade);
+const endedAttempt = (job: BullJob<BullmqJobData>): number =>
+  Math.max((job.attemptsStarted ?? 0) - (job.data.deferrals ?? 0), job.attemptsMade);
 
 /** Runs the processors of the given queues; emits STARTED, PROGRESS, RETRYING, COMPLETED, FAILED, CANCELLED. */
 export class BullmqWorkers {
@@ -70,6 +86,9 @@ export class BullmqWorkers {
   private readonly pending = new Set<Promise<unknown>>();
   private cancelSub?: Redis;
   private readonly markers: Redis;
+  private readonly gate: ScheduleGate;
+  /** Scheduled runs dropped by their overlap policy: no events, no row. */
+  private readonly skipped = new Set<string>();
   private readonly flows: BullmqFlowHooks;
 
   constructor(private readonly o: BullmqWorkersOptions) {
@@ -77,7 +96,50 @@ export class BullmqWorkers {
       maxRetriesPerRequest: null,
       connectionName: 'jobgate-worker',
     });
+    this.gate = new ScheduleGate(this.markers, o.prefix);
     this.flows = new BullmqFlowHooks(this.markers, o.prefix, o.emitter);
+  }
+
+  /**
+   * A run of a schedule: applies its overlap policy, then writes its row and QUEUED (once,
+   * whichever worker gets here first). Null for a run that does not start now.
+   */
+  private async admitScheduled(
+    job: BullJob<BullmqJobData>,
+    served: ServedJob,
+    token: string | undefined,
+  ): Promise<Admission | null> {
+    const { scheduleId } = job.data;
+    if (!scheduleId) return { kind: 'run', release: async () => {} };
+    const id = job.id as string;
+    const admission = await this.gate.admit(
+      id,
+      scheduleId,
+      job.data.overlap,
+      !!job.data.trigger,
+      served.timeoutMs + 30_000,
+    );
+    if (admission.kind === 'skip') {
+      this.skipped.add(id);
+      return null;
+    }
+    if (admission.kind === 'wait') {
+      await job.updateData({ ...job.data, deferrals: (job.data.deferrals ?? 0) + 1 });
+      await job.moveToDelayed(Date.now() + BUFFER_RECHECK_MS, token);
+      throw new DelayedError();
+    }
+    await this.o.recordScheduledRun?.({
+      jobId: id,
+      scheduleId,
+      tenant: job.data.tenant,
+      type: job.name,
+      backend: Backend.BULLMQ,
+      queue: job.queueName,
+      input: job.data.input,
+      priority: job.data.priority,
+      dueAt: dueAtOf(id, job.timestamp),
+    });
+    return admission;
   }
 
   /**
@@ -123,14 +185,32 @@ export class BullmqWorkers {
   /** Attempts running now, all queues together (heartbeats report it). */
   active = 0;
 
-  private async process(job: BullJob<BullmqJobData>, signal?: AbortSignal): Promise<unknown> {
+  private async process(
+    job: BullJob<BullmqJobData>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const served = this.o.jobs.get(job.name);
     if (!served)
       throw new UnrecoverableError(`no processor for job type '${job.name}' in this worker`);
-    const attempt = startedAttempt(job);
     if (await this.markers.exists(cancelMarkerKey(this.o.prefix, job.id as string))) {
       throw new UnrecoverableError(CANCELLED);
     }
+    const admission = await this.admitScheduled(job, served, token);
+    if (!admission || admission.kind !== 'run') return { skipped: true };
+    try {
+      return await this.attempt(job, served, signal);
+    } finally {
+      await admission.release();
+    }
+  }
+
+  private async attempt(
+    job: BullJob<BullmqJobData>,
+    served: ServedJob,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const attempt = startedAttempt(job);
     if (attempt > job.attemptsMade + 1) {
       // An earlier start ended with no outcome: its worker died or stalled, and BullMQ's
       // stalled-job check put the job back. Said here, before STARTED, so the order holds.
@@ -188,7 +268,7 @@ export class BullmqWorkers {
       this.connections.push(connection);
       const w = new Worker<BullmqJobData>(
         name,
-        (job, _token, signal) => this.process(job, signal),
+        (job, token, signal) => this.process(job, token, signal),
         {
           connection,
           prefix: bullPrefix(this.o.prefix),
@@ -199,9 +279,12 @@ export class BullmqWorkers {
           lockDuration: this.o.lockMs,
           stalledInterval: this.o.stalledIntervalMs,
           autorun: false,
+          // The next run of a cron scheduler is computed here, when a run is picked up.
+          settings: { repeatStrategy },
         },
       );
       w.on('completed', (job, result) => {
+        if (this.skipped.delete(job.id as string)) return;
         this.track(
           this.o.emitter.emitOne(
             this.event(job, JobEventType.COMPLETED, {

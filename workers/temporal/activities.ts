@@ -7,7 +7,9 @@ import type { JobLogger } from '../shared/job-logger';
 import { runAttempt } from '../shared/run-attempt';
 import type { ServedJob } from '../shared/served-job';
 import { temporalEvent } from './shared';
-import type { ActivityArgs } from './shared';
+import type { ActivityArgs, ScheduledRunArgs } from './shared';
+import { Backend } from '../../src/model/enums';
+import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
 import type { ChildOutcome } from '../../src/model/flow';
 
 /** What the activities need from the worker process. */
@@ -21,7 +23,15 @@ export interface ActivityDeps {
   /** Counts attempts running now (heartbeats report it). */
   active?: { n: number };
   log: Logger;
+  /** Writes a scheduled run's row and QUEUED event, once per run (see ScheduledRuns). */
+  recordScheduledRun?: (run: ScheduledRun) => Promise<unknown>;
 }
+
+/** The due time Temporal appended to a scheduled workflow's id (`...-2026-12-01T13:00:00Z`). */
+const dueAtOf = (workflowId: string): Date | null => {
+  const m = /-(\d{4}-\d{2}-\d{2}T[\d:.]+Z)$/.exec(workflowId);
+  return m ? new Date(m[1]) : null;
+};
 
 /** Runs `fn` while heartbeating, so the server sees the worker alive and can deliver cancellation. */
 async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
@@ -52,6 +62,24 @@ function activityFailure(err: unknown): unknown {
 /** Builds the activities of the Temporal worker; tests may pass their own processors. */
 export function createActivities(deps: ActivityDeps) {
   return {
+    /** Writes the row and QUEUED of a run a Temporal Schedule started; a repeat does nothing. */
+    async recordScheduledRun(a: ScheduledRunArgs): Promise<void> {
+      if (!deps.recordScheduledRun)
+        throw ApplicationFailure.nonRetryable(
+          'this worker cannot record scheduled runs (no store)',
+          'NoProcessor',
+        );
+      await deps.recordScheduledRun({
+        jobId: a.run.jobId,
+        scheduleId: a.scheduleId,
+        tenant: a.run.tenant,
+        type: a.run.jobType,
+        backend: Backend.TEMPORAL,
+        queue: a.run.queue,
+        input: a.input,
+        dueAt: dueAtOf(a.run.jobId),
+      });
+    },
     /** Runs one attempt of the job type's `run`; Temporal's retry policy drives the attempts. */
     async runProcessor(
       a: ActivityArgs & { input: unknown; children?: ChildOutcome[] },

@@ -48,6 +48,19 @@ export interface WorkflowJob<I = unknown> {
   backoffMs: number;
   /** Longest one activity attempt may run, ms; also how long `approval` waits by default. */
   timeoutMs: number;
+  /**
+   * Set on runs a Temporal Schedule starts: the job id is then the workflow's own id (the
+   * schedule's workflow id with the due time appended), and the run writes its row first.
+   */
+  scheduleId?: string;
+}
+
+/** What the recordScheduledRun activity gets: the run's job and its schedule. */
+export interface ScheduledRunArgs {
+  /** Not `job`: the event interceptor leaves this bookkeeping activity out of the job's events. */
+  run: JobRef;
+  scheduleId: string;
+  input: unknown;
 }
 
 /** The first argument of every jobgate activity, read by the event interceptor. */

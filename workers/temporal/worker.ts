@@ -16,6 +16,7 @@ import { activityEventsInterceptor } from './interceptors';
 import { taskQueueName } from './shared';
 import { PinoTemporalLogger } from './temporal-logger';
 import type { JobgateSinks, SinkEvent } from './shared';
+import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
 
 export interface TemporalWorkerOptions {
   /** Temporal frontend, host:port. */
@@ -35,6 +36,8 @@ export interface TemporalWorkerOptions {
   jobs: ReadonlyMap<string, ServedJob>;
   /** Modules of users' workflows, bundled with jobgate's own. @defaultValue none */
   workflowsPaths?: string[];
+  /** Writes a scheduled run's row and QUEUED event (see ScheduledRuns). */
+  recordScheduledRun?: (run: ScheduledRun) => Promise<unknown>;
   /** Users' activities, by name. @defaultValue none */
   activities?: Readonly<Record<string, (...args: never[]) => Promise<unknown>>>;
   logger: JobLogger;
@@ -178,6 +181,7 @@ export async function startTemporalWorker(
       logger: o.logger,
       active,
       log: o.log,
+      recordScheduledRun: o.recordScheduledRun,
     }),
     ...(o.childJobs ? createChildJobActivities(o.childJobs) : {}),
   };

@@ -1,4 +1,10 @@
-import { CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { JobEventType } from '../../src/model/enums';
 import type * as activities from './activities';
 import { cancelReasonSignal, stateQuery } from './shared';
@@ -39,8 +45,29 @@ async function tracked<T>(w: WorkflowJob, body: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Bookkeeping of scheduled runs: short, retried until Postgres and Redis answer. */
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
+/**
+ * A run a Temporal Schedule started: its job id is the workflow's id (unique per due time),
+ * and its row and QUEUED are written (once: see ScheduledRuns) before anything else.
+ */
+async function scheduledRun(w: WorkflowJob): Promise<WorkflowJob> {
+  const job = { ...w.job, jobId: workflowInfo().workflowId };
+  await bookkeeping.recordScheduledRun({
+    run: job,
+    scheduleId: w.scheduleId as string,
+    input: w.input,
+  });
+  return { ...w, job };
+}
+
 /** Runs a registered job type's `run` as one activity with Temporal's retries. */
-export async function runProcessor(w: WorkflowJob): Promise<unknown> {
+export async function runProcessor(started: WorkflowJob): Promise<unknown> {
+  const w = started.scheduleId ? await scheduledRun(started) : started;
   const state = { phase: 'running' };
   setHandler(stateQuery, () => state);
   try {

@@ -4,6 +4,7 @@ import { registerJobCommands } from './jobs';
 import { registerKeyCommands } from './keys';
 import { registerQueueCommands } from './queues';
 import { registerRegistryCommands } from './registry';
+import { registerScheduleCommands } from './schedules';
 import { registerWorkflowCommands } from './workflows';
 
 /**
@@ -18,4 +19,5 @@ export function registerClientCommands(program: Command): void {
   registerQueueCommands(program);
   registerKeyCommands(program);
   registerRegistryCommands(program);
+  registerScheduleCommands(program);
 }

@@ -1,3 +1,5 @@
+import type { Priority } from '../../model/enums';
+import type { OverlapPolicy } from '../../model/schedule';
 import type { ChildFailurePolicy, ChildOutcome } from '../../model/flow';
 
 /** A flow node's place in its tree, kept in its BullMQ job data. */
@@ -16,6 +18,15 @@ export interface FlowJobData {
 export interface BullmqJobData {
   tenant: string;
   input: unknown;
+  /** Set on runs of a schedule: the worker writes their row and applies the overlap policy. */
+  scheduleId?: string;
+  overlap?: OverlapPolicy;
+  /** A scheduled run's priority, for its row. */
+  priority?: Priority;
+  /** A run `triggerSchedule` started: it runs whatever the overlap policy says. */
+  trigger?: boolean;
+  /** Times a BUFFER_ONE run was put back to wait for the run before it. */
+  deferrals?: number;
   /** Set on the nodes of a flow. */
   flow?: FlowJobData;
 }

@@ -15,6 +15,14 @@ import type { BullmqJobData } from './bullmq-job-data';
 import { bullmqPriority } from './bullmq-priority';
 import { BullmqFlows } from './bullmq-flows';
 import type { QueueCounts } from '../../model/queue-counts';
+import { repeatStrategy } from './bullmq-repeat';
+
+/** A job's BullMQ data; a triggered run of a schedule carries its schedule. */
+const dataOf = (j: JobRecord): BullmqJobData => ({
+  tenant: j.tenant,
+  input: j.input,
+  ...(j.scheduleId ? { scheduleId: j.scheduleId, trigger: true } : {}),
+});
 
 const eventOf = (
   job: JobRecord,
@@ -57,6 +65,7 @@ export class BullmqLane implements Lane {
       q = new Queue<BullmqJobData>(name, {
         connection: this.redis,
         prefix: bullPrefix(this.prefix),
+        settings: { repeatStrategy },
       });
       this.queues.set(name, q);
     }
@@ -111,15 +120,11 @@ export class BullmqLane implements Lane {
         // One job: add, which sends its script directly; addBulk builds a Pipeline, which
         // copies every script of the connection (see app.ts).
         list.length === 1
-          ? this.queue(name).add(
-              list[0].type,
-              { tenant: list[0].tenant, input: list[0].input },
-              this.options(list[0]),
-            )
+          ? this.queue(name).add(list[0].type, dataOf(list[0]), this.options(list[0]))
           : this.queue(name).addBulk(
               list.map((j) => ({
                 name: j.type,
-                data: { tenant: j.tenant, input: j.input },
+                data: dataOf(j),
                 opts: this.options(j),
               })),
             ),
@@ -201,12 +206,7 @@ export class BullmqLane implements Lane {
     );
     if (bj) await bj.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     // Cancelled while waiting (removed): add it again under the same id.
-    else
-      await q.add(
-        job.type,
-        { tenant: job.tenant, input: job.input },
-        { ...this.options(job), delay: 0 },
-      );
+    else await q.add(job.type, dataOf(job), { ...this.options(job), delay: 0 });
     return event;
   }
 

@@ -35,6 +35,7 @@ import { isClosed, temporalStatus } from './temporal-status';
 import { toWorkflowInfo } from './workflow-info';
 import type { QueueCounts } from '../../model/queue-counts';
 import type { WorkflowInfo } from '../../model/workflow-info';
+import { TemporalSchedules } from './temporal-schedules';
 
 export interface TemporalLaneOptions {
   /** Temporal frontend, host:port. */
@@ -372,6 +373,11 @@ export class TemporalLane implements DurableLane {
     } catch (err) {
       throw translateTemporalError(err, 'stats');
     }
+  }
+
+  /** Temporal Schedules of this deployment, on this lane's connection. */
+  schedules(): TemporalSchedules {
+    return new TemporalSchedules(this.client.schedule, this.o.prefix, this.o.catalog);
   }
 
   async close(): Promise<void> {

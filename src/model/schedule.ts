@@ -1,0 +1,67 @@
+import type { Backend, BackendChoice, Priority } from './enums';
+
+/** What a schedule does when a run is due while its previous job is still running. */
+export enum OverlapPolicy {
+  /** Drop the due run. */
+  SKIP = 'SKIP',
+  /** Keep one due run and start it when the previous job finishes. */
+  BUFFER_ONE = 'BUFFER_ONE',
+  /** Start every due run. */
+  ALLOW_ALL = 'ALLOW_ALL',
+}
+
+/** When a schedule fires: exactly one of `cron` and `everyMs`. */
+export interface ScheduleTiming {
+  /** Cron expression, 5 fields or 6 with seconds first; null for an interval schedule. */
+  cron: string | null;
+  /** Interval between runs, ms; null for a cron schedule. */
+  everyMs: number | null;
+  /** IANA zone the cron expression is read in. @defaultValue 'UTC' */
+  timezone: string;
+  startAt: Date | null;
+  endAt: Date | null;
+}
+
+/** `upsertSchedule`'s input, as the service receives it (GraphQL has checked the shapes). */
+export interface ScheduleInput {
+  id?: string | null;
+  type: string;
+  input?: unknown;
+  backend?: BackendChoice | null;
+  priority?: Priority | null;
+  cron?: string | null;
+  everyMs?: number | null;
+  timezone?: string | null;
+  overlap?: OverlapPolicy | null;
+  startAt?: Date | null;
+  endAt?: Date | null;
+  paused?: boolean | null;
+}
+
+/** A schedule as the store keeps it; what the GraphQL `Schedule` type is built from. */
+export interface ScheduleRecord extends ScheduleTiming {
+  id: string;
+  tenant: string;
+  type: string;
+  input: unknown;
+  backend: Backend;
+  priority: Priority;
+  overlap: OverlapPolicy;
+  paused: boolean;
+  /** Why it was paused. */
+  note: string | null;
+  /** Queue of the type when the schedule was written (BullMQ queue, Temporal task queue). */
+  queue: string;
+  /** 'api' or 'code' (declared in a defineJob). */
+  source: string;
+  createdAt: Date;
+}
+
+/** Schedule ids: they become BullMQ scheduler ids and Temporal schedule ids. */
+export const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/** Shortest interval of an interval schedule, ms. */
+export const MIN_EVERY_MS = 1000;
+
+/** The tenant of schedules declared in code (a worker serves every tenant). */
+export const CODE_SCHEDULE_TENANT = 'default';
