@@ -1,5 +1,5 @@
 import type { JobEvent } from './job-event';
-import { JobEventType, JobStatus } from './enums';
+import { FINAL_STATUSES, JobEventType, JobStatus } from './enums';
 import type { JobRecord } from './job-record';
 
 /** The status each event type puts a job in; null leaves it as it was. */
@@ -46,7 +46,9 @@ export function foldEvent(patch: JobPatch | undefined, e: JobEvent): JobPatch {
     p = { reset: true, progress: 0, attempts: 0, lastEventId: e.id };
   p.lastEventId = e.id;
   const status = e.status ?? statusOfEvent[e.type];
-  if (status) p.status = status;
+  // As in the store: a final status changes only when a new run starts (QUEUED, folded above),
+  // so an event that trails a job's end in the same batch (a flow parent's WAITING) keeps it.
+  if (status && !(p.status && FINAL_STATUSES.has(p.status))) p.status = status;
   if (e.attempt != null && e.attempt > (p.attempts ?? 0)) p.attempts = e.attempt;
   switch (e.type) {
     case JobEventType.STARTED:

@@ -85,6 +85,17 @@ describe('the status model', () => {
     });
   });
 
+  it('keeps a final status against a later event of the same run folded in the same batch', () => {
+    // A flow parent's WAITING ("1 of 3 children left") may trail its FAILED on the bus.
+    const p = [
+      ev('3000-0', JobEventType.FAILED, { message: 'child c failed' }),
+      ev('3001-0', JobEventType.WAITING, { message: 'waiting for 1 of 3 children' }),
+    ].reduce<ReturnType<typeof foldEvent> | undefined>((acc, e) => foldEvent(acc, e), undefined)!;
+    expect(applyPatch(job, p)).toMatchObject({ status: JobStatus.FAILED, error: 'child c failed' });
+    // A new run (QUEUED) still starts over.
+    expect(foldEvent(p, ev('3002-0', JobEventType.QUEUED)).status).toBe(JobStatus.QUEUED);
+  });
+
   it('lets an event override the status its type implies (a delayed QUEUED)', () => {
     const p = foldEvent(undefined, ev('1-0', JobEventType.QUEUED, { status: JobStatus.DELAYED }));
     expect(p.status).toBe(JobStatus.DELAYED);
