@@ -8,6 +8,7 @@ import {
   bullPrefix,
   CANCELLED_REASON as CANCELLED,
   cancelMarkerKey,
+  flowFinishedKey,
 } from '../../src/lanes/bullmq/bullmq-job-data';
 import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
 
@@ -94,16 +95,30 @@ export class BullmqFlowHooks {
     return null;
   }
 
-  /** After a child finished (succeeded, or failed under IGNORE): the parent's WAITING message. */
-  async childFinished(job: BullJob<BullmqJobData>): Promise<void> {
+  /**
+   * Called by a child about to finish (succeeded, or failed for good under IGNORE), before
+   * BullMQ records it, so it is on the bus before the parent can start: the parent's WAITING
+   * message with the children left after this one. None when this is the last (the parent's
+   * STARTED follows), nor from a child that already reported (a rerun after a crash).
+   */
+  async childLeaving(job: BullJob<BullmqJobData>): Promise<void> {
     const parent = job.data.flow?.parent;
     if (!parent) return;
     const pj = await BullJob.fromId<BullmqJobData>(this.queue(parent.queue), parent.id);
     if (!pj) return;
-    const { unprocessed = 0 } = await pj.getDependenciesCount({ unprocessed: true });
-    // The last child's news is the parent's STARTED, which may already be on its way.
-    if (unprocessed === 0) return;
-    const total = (pj.data.flow?.children?.length ?? 0) + (pj.data.flow?.done?.length ?? 0);
+    const key = flowFinishedKey(this.prefix, parent.id);
+    // One atomic step: siblings ending at once each get their own count; a rerun adds nothing.
+    const [[, added], [, ended]] = (await this.redis
+      .multi()
+      .sadd(key, job.id as string)
+      .scard(key)
+      .expire(key, 7 * 24 * 3600)
+      .exec()) as [unknown, number][];
+    if (!added) return;
+    const kids = pj.data.flow?.children?.length ?? 0;
+    const left = kids - ended;
+    if (left <= 0) return;
+    const total = kids + (pj.data.flow?.done?.length ?? 0);
     await this.emitter.emitOne({
       tenant: pj.data.tenant,
       source: Backend.BULLMQ,
@@ -111,8 +126,8 @@ export class BullmqFlowHooks {
       jobId: parent.id,
       jobType: parent.type,
       queue: parent.queue,
-      message: waitingMessage(unprocessed, total),
-      meta: { childrenLeft: unprocessed },
+      message: waitingMessage(left, total),
+      meta: { childrenLeft: left },
     });
   }
 

@@ -158,6 +158,22 @@ export class BullmqWorkers {
     );
   }
 
+  /**
+   * A flow child about to finish tells its parent how many children are left. Said before
+   * BullMQ records the outcome, so it is on the bus before the parent can start.
+   */
+  private async tellParent(job: BullJob<BullmqJobData>): Promise<void> {
+    if (!job.data.flow?.parent) return;
+    try {
+      await this.flows.childLeaving(job);
+    } catch (err) {
+      this.o.log.warn(
+        { err, jobId: job.id },
+        'could not tell the parent how many children are left',
+      );
+    }
+  }
+
   private event(
     job: BullJob<BullmqJobData>,
     type: JobEventType,
@@ -227,7 +243,7 @@ export class BullmqWorkers {
     const base = this.event(job, JobEventType.LOG, { attempt });
     this.active++;
     try {
-      return await runAttempt({
+      const result = await runAttempt({
         def: served.def,
         check: served.check,
         input: job.data.input,
@@ -248,7 +264,16 @@ export class BullmqWorkers {
           children: () => this.flows.children(job),
         },
       });
+      await this.tellParent(job);
+      return result;
     } catch (err) {
+      const final =
+        err instanceof JobCancelledError ||
+        err instanceof NonRetryableError ||
+        job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      // A child whose failure its parent ignores still counts as finished for the parent.
+      if (final && job.data.flow?.onFailure === ChildFailurePolicy.IGNORE)
+        await this.tellParent(job);
       if (err instanceof JobCancelledError) throw new UnrecoverableError(CANCELLED);
       if (err instanceof NonRetryableError) throw new UnrecoverableError(err.message);
       throw err;
@@ -294,7 +319,6 @@ export class BullmqWorkers {
           ),
         );
         this.o.onFinished?.(job.name, 'completed', Date.now() - job.timestamp);
-        if (job.data.flow?.parent) this.track(this.flows.childFinished(job));
       });
       w.on('failed', (job, err) => {
         if (!job) return;
@@ -334,10 +358,6 @@ export class BullmqWorkers {
           );
           this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
         }
-        const final = err.name === 'UnrecoverableError' || job.attemptsMade >= maxAttempts;
-        // A child whose failure its parent ignores still counts as finished for the parent.
-        if (final && job.data.flow?.onFailure === ChildFailurePolicy.IGNORE)
-          this.track(this.flows.childFinished(job));
       });
       w.on('error', (err) => this.o.log.error({ err, queue: name }, 'BullMQ worker error'));
       this.workers.push(w);

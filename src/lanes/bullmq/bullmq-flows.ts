@@ -8,7 +8,7 @@ import type { FlowTree } from '../../model/flow';
 import type { JobRecord } from '../../model/job-record';
 import type { FlowLane } from '../flow-lane';
 import type { BullmqLane } from './bullmq-lane';
-import { bullPrefix } from './bullmq-job-data';
+import { bullPrefix, flowFinishedKey } from './bullmq-job-data';
 import type { BullmqJobData } from './bullmq-job-data';
 
 /**
@@ -20,8 +20,8 @@ export class BullmqFlows implements FlowLane {
   private readonly producer: FlowProducer;
 
   constructor(
-    redis: Redis,
-    prefix: string,
+    private readonly redis: Redis,
+    private readonly prefix: string,
     private readonly lane: BullmqLane,
     private readonly emitter: BusEmitter,
   ) {
@@ -85,6 +85,10 @@ export class BullmqFlows implements FlowLane {
             : this.lane.queuedEvent(t.job),
         ),
       );
+    // A tree launched again counts its children's ends afresh.
+    const parents = flowNodes(root).filter((t) => t.children.length);
+    if (parents.length)
+      await this.redis.del(...parents.map((t) => flowFinishedKey(this.prefix, t.job.id)));
     await this.producer.add(this.node(root, null) as FlowJob);
   }
 

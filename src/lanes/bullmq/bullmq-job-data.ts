@@ -40,3 +40,10 @@ export const cancelMarkerKey = (prefix: string, jobId: string): string =>
 
 /** The failure reason of an attempt a cancel request stopped (the worker's, read by the lane). */
 export const CANCELLED_REASON = 'jobgate:cancelled';
+
+/**
+ * The children of a flow parent that have reported their end (a set): each child says how many
+ * are left once, even when it runs again after a crash.
+ */
+export const flowFinishedKey = (prefix: string, parentId: string): string =>
+  `${prefix}:flow-finished:${parentId}`;
