@@ -96,6 +96,24 @@ describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
     await stack.gql('mutation($id: ID!) { deleteSchedule(id: $id) }', { id });
   });
 
+  it('runs a 6-field cron (seconds first) on its due times', async () => {
+    const id = sid('cron');
+    await upsertSchedule(stack, {
+      id,
+      type: 'sched.sleepy',
+      input: { ms: 10 },
+      backend,
+      cron: '*/2 * * * * *',
+      timezone: 'Europe/Berlin',
+    });
+    const runs = await waitForRuns(stack, id, 3, 30_000);
+    await stack.gql('mutation($id: ID!) { deleteSchedule(id: $id) }', { id });
+    const due = runs.map((r) => Date.parse(r.createdAt));
+    for (const d of due) expect(d % 2000).toBe(0);
+    expect(due.slice(1).map((d, i) => d - due[i])).toEqual(due.slice(1).map(() => 2000));
+    queuedOnce(runs);
+  });
+
   it('stops runs on pause (with a note) and starts them again on resume', async () => {
     const id = sid('pause');
     await upsertSchedule(stack, {
