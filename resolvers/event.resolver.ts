@@ -22,6 +22,15 @@ export class EventResolver {
     return ctx.services.jobs.listEvents(ctx.principal, filter ?? {}, first ?? 100, after);
   }
 
+  @Query(() => ID, {
+    nullable: true,
+    description:
+      'Id of the newest event on the bus (null while it holds none). Read it before a list, then pass it as `jobEvents(after:)`: the subscription brings every change since the read, with no gap.',
+  })
+  eventCursor(@Ctx() ctx: GraphContext): Promise<string | null> {
+    return ctx.services.feed.latestCursor();
+  }
+
   @Subscription(() => JobEventObject, {
     description:
       'Events visible to the caller, in bus order. With `after`, first replays what followed that cursor, then goes on live with no gap and no duplicate.',

@@ -2,6 +2,7 @@ import { AuditResolver } from './audit.resolver';
 import { AuthResolver } from './auth.resolver';
 import { ControlResolver } from './control.resolver';
 import { EventResolver } from './event.resolver';
+import { FlowResolver } from './flow.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
 import { ScheduleResolver } from './schedule.resolver';
@@ -19,4 +20,5 @@ export const resolvers = [
   JobLogsResolver,
   JobTypeInfoResolver,
   ScheduleResolver,
+  FlowResolver,
 ] as const;

@@ -12,6 +12,8 @@ export class JobFilterInput {
   @Field(() => DateTimeScalar, { nullable: true }) createdAfter?: Date;
   @Field(() => DateTimeScalar, { nullable: true }) createdBefore?: Date;
   @Field(() => [ID], { nullable: true }) scheduleIds?: string[];
+  @Field(() => ID, { nullable: true, description: 'Children of this job (flows).' })
+  parentId?: string;
 }
 
 @InputType('JobEventFilter')

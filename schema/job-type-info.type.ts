@@ -21,6 +21,15 @@ export class JobTypeInfoType {
   @Field(() => Int) maxAttempts: number;
   @Field(() => [String], { description: 'Signals a TEMPORAL job of this type accepts.' })
   signals: string[];
+  @Field(() => JSONScalar, {
+    description:
+      "JSON Schema of each signal's payload, by signal name (an empty object for a signal without one).",
+  })
+  signalSchemas: Record<string, unknown>;
+  @Field(() => [String], {
+    description: 'Top-level input fields that VIEWERs see masked.',
+  })
+  sensitiveFields: string[];
   @Field(() => [String], {
     description: 'Temporal query names a TEMPORAL job of this type answers.',
   })

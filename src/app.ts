@@ -4,18 +4,16 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
+import { startAggregatorParts } from './compose/aggregator-parts';
 import { scheduleParts } from './compose/schedule-parts';
-import { retentionPass } from './compose/retention-pass';
 import type { ScheduleService } from './jobs/schedule-service';
-import { SubmissionRelay } from './projection/submission-relay';
-import { Reconciler } from './projection/reconciler';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
 import type { Definition } from './sdk/definition-types';
 import { resolveDefinitions } from './sdk/resolve';
 import { KeyStore } from './auth/key-store';
-import { Aggregator, streamLag } from './projection/aggregator';
-import type { AggregatorOptions } from './projection/aggregator';
+import { streamLag } from './projection/aggregator';
+import type { AggregatorOptions, Aggregator } from './projection/aggregator';
 import { busKeys } from './bus/bus-keys';
 import { BusEmitter } from './bus/event-emitter';
 import { EventFeed } from './projection/event-feed';
@@ -31,6 +29,8 @@ import { AuditStore } from './store/audit-store';
 import { bullBoardRoutes } from './server/bull-board';
 import { Gateway } from './server/gateway';
 import { graphiqlRoutes } from './server/graphiql';
+import { dashboardRoutes } from './server/dashboard';
+import { BoardSessions } from './server/board-sessions';
 import { limitRules, maxNesting } from './server/limits';
 import { TenantRateLimiter } from './server/rate-limit';
 import type { GatewayOptions } from './server/gateway';
@@ -74,6 +74,8 @@ export interface AppParts {
   extendGateway?: GatewayOptions['extend'];
   /** Key pre-filled in GraphiQL's headers tab: the local stack outside production only. @defaultValue null */
   devKey?: string | null;
+  /** Temporal web UI the dashboard links to; overrides TEMPORAL_UI_URL. @defaultValue config.TEMPORAL_UI_URL */
+  temporalUiUrl?: string | null;
 }
 
 /** A running jobgate process: close() stops what it started, in reverse order. */
@@ -195,58 +197,31 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       temporal: durable,
       catalog: registry,
       limits: { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
+      flowLimits: { maxNodes: config.FLOW_MAX_NODES, maxDepth: config.FLOW_MAX_DEPTH },
       onSubmitted: (submitted) => submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
     });
     const keyStore = new KeyStore(ds, config.JOBGATE_ADMIN_KEY);
 
     let aggregator: Aggregator | null = null;
     if (parts.aggregator !== false) {
-      const aggRedis = new Redis(config.REDIS_URL, {
-        maxRetriesPerRequest: null,
-        connectionName: 'jobgate-aggregator',
-      });
-      closers.push(async () => {
-        aggRedis.disconnect();
-      });
-      aggregator = new Aggregator(
-        aggRedis,
-        keys,
-        ds,
-        jobStore,
-        eventStore,
-        log.child({ part: 'aggregator' }),
+      aggregator = await startAggregatorParts(
         {
-          batchSize: config.AGGREGATOR_BATCH,
-          onBatch: (n) => metrics.aggregatorBatch(n),
-          ...parts.aggregatorOptions,
+          config,
+          log,
+          keys,
+          ds,
+          jobStore,
+          eventStore,
+          metrics,
+          emitter,
+          bullmq,
+          durable,
+          jobs,
+          catalog: registry,
+          options: parts.aggregatorOptions,
         },
+        closers,
       );
-      await aggregator.start();
-      closers.push(() => (aggregator as Aggregator).stop());
-      // The job rows are the submissions' outbox: the relay completes any a crash cut short.
-      const relay = new SubmissionRelay(
-        jobStore,
-        durable ? [bullmq, durable] : [bullmq],
-        log.child({ part: 'submission-relay' }),
-        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RELAY_AFTER_MS },
-      );
-      relay.start();
-      closers.push(() => relay.stop());
-      const retention = retentionPass(config, { ds, bullmq, catalog: registry, metrics, log });
-      if (retention) {
-        retention.start();
-        closers.push(() => retention.stop());
-      }
-      // A BullMQ run whose end its worker never heard of gets its final event here.
-      const reconciler = new Reconciler(
-        jobStore,
-        bullmq,
-        emitter,
-        log.child({ part: 'bullmq-reconciler' }),
-        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RECONCILE_AFTER_MS },
-      );
-      reconciler.start();
-      closers.push(() => reconciler.stop());
     }
 
     if (parts.jobs?.length) {
@@ -263,6 +238,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           emitter: parts.workerEmitter ? parts.workerEmitter(emitter) : emitter,
           registry,
           presence,
+          jobs: jobStore,
           lanes,
           queues:
             parts.workerQueues ??
@@ -335,9 +311,16 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           app.get('/metrics', metrics.route());
           app.use(graphiqlRoutes({ devKey: parts.devKey ?? null }));
           app.use(
+            dashboardRoutes({
+              temporalUiUrl: parts.temporalUiUrl ?? config.TEMPORAL_UI_URL ?? null,
+              temporalNamespace: config.TEMPORAL_NAMESPACE,
+            }),
+          );
+          app.use(
             bullBoardRoutes({
               queues: registry.queues().map((q) => bullmq.queue(q)),
               authenticate: (k) => keyStore.authenticate(k),
+              sessions: new BoardSessions(redis, `${config.JOBGATE_PREFIX}:board-session:`),
             }),
           );
         },

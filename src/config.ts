@@ -49,6 +49,12 @@ export const configSchema = z.object({
     ),
   /** Temporal namespace. */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+  /** The Temporal web UI; the dashboard links each workflow to it when set. */
+  TEMPORAL_UI_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Temporal web UI, linked from the dashboard (e.g. http://localhost:8233)'),
   /** Prefix of every Redis key and of Temporal task queues, so several deployments can share one Redis. */
   JOBGATE_PREFIX: z
     .string()
@@ -216,6 +222,23 @@ export const configSchema = z.object({
     .min(1)
     .default(256 * 1024)
     .describe('Largest job input, bytes of JSON'),
+  /** Most nodes (jobs) in one `submitFlow` tree. */
+  FLOW_MAX_NODES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('Most jobs in one submitFlow tree; a bigger tree is refused whole'),
+  /** Most levels in one `submitFlow` tree (the root is level 1). */
+  FLOW_MAX_DEPTH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(10)
+    .describe(
+      'Most levels in one submitFlow tree (the root is level 1); a deeper tree is refused whole',
+    ),
   /** Largest HTTP request body, in bytes. */
   MAX_BODY_BYTES: z.coerce
     .number()

@@ -131,7 +131,11 @@ export function registerServerCommands(program: Command): void {
       // GraphiQL opens with the admin key in its headers tab; never in production.
       await serve(
         config,
-        { devKey: config.NODE_ENV === 'production' ? null : devKey, jobs },
+        {
+          devKey: config.NODE_ENV === 'production' ? null : devKey,
+          jobs,
+          temporalUiUrl: temporalUi,
+        },
         {
           started,
           stop,
@@ -141,10 +145,11 @@ export function registerServerCommands(program: Command): void {
               [
                 '',
                 '  jobgate is up',
+                `  dashboard    ${url}/ui   (sign in with the admin key below)`,
                 `  GraphiQL     ${url}/graphiql`,
                 `  GraphQL      ${url}/graphql   (HTTP and WebSocket)`,
                 `  metrics      ${url}/metrics`,
-                `  Bull Board   ${url}/admin/queues?key=<admin key>`,
+                `  Bull Board   ${url}/admin/queues   (after signing in to the dashboard)`,
                 ...(temporalUi ? [`  Temporal UI  ${temporalUi}`] : []),
                 `  admin key    ${devKey}${process.env.JOBGATE_ADMIN_KEY ? '   (from JOBGATE_ADMIN_KEY)' : '   (dev key, generated: set JOBGATE_ADMIN_KEY to choose one)'}`,
                 '',

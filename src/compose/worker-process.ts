@@ -12,6 +12,7 @@ import { busKeys } from '../bus/bus-keys';
 import type { Config } from '../config';
 import { Backend } from '../model/enums';
 import type { TypeRegistry } from '../registry/type-registry';
+import type { JobStore } from '../store/job-store';
 import { startHeartbeat } from '../registry/worker-presence';
 import type { WorkerPresence } from '../registry/worker-presence';
 import type { Definition } from '../sdk/definition-types';
@@ -29,6 +30,8 @@ export interface WorkerProcessOptions {
   emitter: BusEmitter;
   registry: TypeRegistry;
   presence: WorkerPresence;
+  /** The job store, for child jobs workflows start (`executeChild`). @defaultValue none */
+  jobs?: JobStore;
   /** Lanes this worker serves. @defaultValue both (TEMPORAL only when TEMPORAL_ENABLED) */
   lanes?: Backend[];
   /** Only these queues. @defaultValue every queue of the definitions */
@@ -160,6 +163,16 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
         workflowsPaths: [...resolved.workflows.values()].map((w) => w.options.workflowsPath),
         activities: resolved.activities,
         logger,
+        ...(o.jobs
+          ? {
+              childJobs: {
+                jobs: o.jobs,
+                catalog: o.registry,
+                emitter: o.emitter,
+                prefix: config.JOBGATE_PREFIX,
+              },
+            }
+          : {}),
         onFinished: (type, outcome, ms) => o.onFinished?.(type, 'TEMPORAL', outcome, ms),
         recordScheduledRun: o.recordScheduledRun,
       });

@@ -7,6 +7,7 @@ import { Backend, FINAL_STATUSES, JobStatus, Role } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobTypeCatalog } from '../model/job-type';
 import type { JobStore } from '../store/job-store';
+import type { FlowControl } from './flow-control';
 import type { LaneSet } from './lanes-access';
 import type { JobFilterInput, ReadService } from './read-service';
 
@@ -17,6 +18,7 @@ export class ControlService {
     private readonly reads: ReadService,
     private readonly lanes: LaneSet,
     private readonly catalog: JobTypeCatalog,
+    private readonly flows?: FlowControl,
   ) {}
 
   async cancel(p: Principal, id: string, reason?: string | null): Promise<JobRecord> {
@@ -25,7 +27,8 @@ export class ControlService {
     if (FINAL_STATUSES.has(job.status))
       throw conflict(`job ${id} is already ${job.status}; nothing to cancel`);
     const why = reason ?? `cancelled by ${p.keyId ?? 'admin key'}`;
-    const status = await this.lanes.of(job.backend).cancel(job, why);
+    const status =
+      (await this.flows?.cancel(job, why)) ?? (await this.lanes.of(job.backend).cancel(job, why));
     return { ...job, status };
   }
 
@@ -49,7 +52,7 @@ export class ControlService {
     if (job.status !== JobStatus.FAILED && job.status !== JobStatus.CANCELLED) {
       throw conflict(`job ${id} is ${job.status}; only FAILED or CANCELLED jobs can be retried`);
     }
-    await this.lanes.of(job.backend).retry(job);
+    if (!(await this.flows?.retry(job))) await this.lanes.of(job.backend).retry(job);
     return {
       ...job,
       status: JobStatus.QUEUED,

@@ -6,6 +6,10 @@ import type { SubmissionLimits } from '../model/submission';
 import type { EventStore } from '../store/event-store';
 import type { JobStore } from '../store/job-store';
 import { ControlService } from './control-service';
+import { FlowControl } from './flow-control';
+import { FlowService } from './flow-service';
+import { Backend } from '../model/enums';
+import type { FlowLimits } from '../model/flow';
 import { LaneSet } from './lanes-access';
 import { QueueService } from './queue-service';
 import { ReadService } from './read-service';
@@ -21,6 +25,8 @@ export interface JobServiceDeps {
   temporal: DurableLane | null;
   catalog: JobTypeCatalog;
   limits: SubmissionLimits;
+  /** Flow limits. @defaultValue 1,000 nodes, 10 levels */
+  flowLimits?: FlowLimits;
   /** Called with the jobs a submission created (metrics). */
   onSubmitted?: (jobs: JobRecord[]) => void;
 }
@@ -34,6 +40,7 @@ export class JobService {
   readonly reads: ReadService;
   readonly control: ControlService;
   readonly queueAdmin: QueueService;
+  readonly flows: FlowService;
 
   constructor(d: JobServiceDeps) {
     const lanes = new LaneSet(d.bullmq, d.temporal);
@@ -41,12 +48,26 @@ export class JobService {
       onSubmitted: d.onSubmitted,
     });
     this.reads = new ReadService(d.jobs, d.events, lanes);
-    this.control = new ControlService(d.jobs, this.reads, lanes, d.catalog);
+    this.flows = new FlowService(
+      d.jobs,
+      this.submission,
+      { [Backend.BULLMQ]: d.bullmq.flows(), [Backend.TEMPORAL]: d.temporal?.flows?.() ?? null },
+      d.catalog,
+      d.flowLimits ?? { maxNodes: 1000, maxDepth: 10 },
+    );
+    this.control = new ControlService(
+      d.jobs,
+      this.reads,
+      lanes,
+      d.catalog,
+      new FlowControl(d.jobs, lanes, d.bullmq, this.flows),
+    );
     this.queueAdmin = new QueueService(lanes, d.bullmq, d.catalog);
   }
 
   readonly submit: SubmissionService['submit'] = (...a) => this.submission.submit(...a);
   readonly submitMany: SubmissionService['submitMany'] = (...a) => this.submission.submitMany(...a);
+  readonly submitFlow: FlowService['submitFlow'] = (...a) => this.flows.submitFlow(...a);
   readonly get: ReadService['get'] = (...a) => this.reads.get(...a);
   readonly require: ReadService['require'] = (...a) => this.reads.require(...a);
   readonly list: ReadService['list'] = (...a) => this.reads.list(...a);

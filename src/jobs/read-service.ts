@@ -64,6 +64,19 @@ export class ReadService {
     };
   }
 
+  /** Jobs by id within `tenant` (undefined: every tenant); for the `parent` loader. */
+  byIds(ids: readonly string[], tenant: string | undefined): Promise<Map<string, JobRecord>> {
+    return this.jobs.findByIds(ids, tenant);
+  }
+
+  /** Children of each job within `tenant` (undefined: every tenant); for the `children` loader. */
+  childrenOf(
+    ids: readonly string[],
+    tenant: string | undefined,
+  ): Promise<Map<string, JobRecord[]>> {
+    return this.jobs.flows.childrenOf(ids, tenant);
+  }
+
   count(query: JobQuery): Promise<number> {
     return this.jobs.count(query);
   }

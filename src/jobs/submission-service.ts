@@ -24,7 +24,7 @@ export class SubmissionService {
   ) {}
 
   /** Checks and routes one submission into a new row (not yet stored). */
-  private async prepare(p: Principal, s: Submission, field: string): Promise<JobRecord> {
+  async prepare(p: Principal, s: Submission, field: string): Promise<JobRecord> {
     const type = this.catalog.find(s.type) ?? (await this.catalog.ensure(s.type));
     if (!type) {
       throw badInput(

@@ -12,6 +12,8 @@ export interface JobQuery {
   createdBefore?: Date;
   /** Jobs started by these schedules. */
   scheduleIds?: string[];
+  /** Children of this job (flows). */
+  parentId?: string;
 }
 
 /** Keyset position in the (created_at DESC, id DESC) order. */

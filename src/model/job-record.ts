@@ -1,4 +1,5 @@
 import type { Backend, JobStatus, Priority } from './enums';
+import type { ChildFailurePolicy } from './flow';
 
 /** A job as the store keeps it; what the GraphQL `Job` type is built from. */
 export interface JobRecord {
@@ -21,6 +22,10 @@ export interface JobRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The parent job in a flow; null or absent outside flows. */
+  parentId?: string | null;
+  /** What this job's final failure does to its parent; null or absent outside flows. */
+  onFailure?: ChildFailurePolicy | null;
   /** Stream id of the newest event applied, or null before any. */
   lastEventId: string | null;
   /** The schedule that started this job, if any. */

@@ -24,6 +24,12 @@ export class EventFeed {
     private readonly bufferLimit = 10_000,
   ) {}
 
+  /** Id of the newest event on the bus, or null while it holds none. */
+  async latestCursor(): Promise<string | null> {
+    const newest = await this.reader.xrevrange(this.keys.stream, '+', '-', 'COUNT', 1);
+    return newest[0]?.[0] ?? null;
+  }
+
   /** Stored events after `after`, oldest first: Postgres for what the stream no longer holds, then the stream. */
   async *replay(query: EventQuery, after: string): AsyncGenerator<JobEvent> {
     let cursor = after;

@@ -43,6 +43,11 @@ export class SubmissionRelay {
     o: SubmissionRelayOptions = {},
     /** Called with the number of jobs handed again to an engine (metrics). */
     private readonly onRelayed?: (backend: Backend, n: number) => void,
+    /**
+     * Hands a whole flow to its engine again, from its root. A flow's nodes are never relayed
+     * one by one: they reach the engine together, with their root.
+     */
+    private readonly redeliverFlow?: (root: JobRecord, announce: boolean) => Promise<void>,
   ) {
     this.graceMs = o.graceMs ?? 15_000;
     this.batchSize = o.batchSize ?? 200;
@@ -69,7 +74,34 @@ export class SubmissionRelay {
     return relayed;
   }
 
+  /** Flows whose root the engine does not hold: each goes to the engine again, whole. */
+  private async relayFlows(lane: Lane, now: number): Promise<JobRecord[]> {
+    if (!this.redeliverFlow) return [];
+    const roots = await this.jobs.flows.flowRootsNotStarted(
+      lane.backend,
+      new Date(now - this.graceMs),
+      this.batchSize,
+    );
+    const missing: JobRecord[] = [];
+    for (const root of roots) {
+      if (await lane.exists(root)) continue;
+      await this.redeliverFlow(root, root.lastEventId === null);
+      missing.push(root);
+    }
+    if (missing.length)
+      this.log.warn(
+        { backend: lane.backend, flows: missing.map((j) => j.id) },
+        'submission relay handed flows their engine did not hold',
+      );
+    return missing;
+  }
+
   private async relayLane(lane: Lane, now: number): Promise<JobRecord[]> {
+    const flows = await this.relayFlows(lane, now);
+    return [...flows, ...(await this.relayJobs(lane, now))];
+  }
+
+  private async relayJobs(lane: Lane, now: number): Promise<JobRecord[]> {
     const after = this.cursors.get(lane.backend);
     const rows = await this.jobs.notStarted(
       lane.backend,

@@ -28,8 +28,12 @@ export type InferInput<S> = S extends { _zod: { output: infer T } }
 export interface ChildOutcome {
   id: string;
   type: string;
+  /** SUCCEEDED, FAILED or CANCELLED. */
   status: string;
+  /** The child's result; null unless it succeeded. */
   result: unknown;
+  /** Why it failed or was cancelled; absent when it succeeded. */
+  error?: string | null;
 }
 
 /** What `run` gets besides its input; the same on both lanes. */

@@ -4,11 +4,19 @@
  * and log lines of the running job. STARTED, COMPLETED, FAILED, CANCELLED, SIGNALED and
  * ACTIVITY_* events come without any call.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import {
+  executeChild as temporalExecuteChild,
+  proxyActivities,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Priority } from '../model/enums';
 import { JobEventType } from '../model/enums';
 import { JOB_MEMO } from '../../workers/temporal/shared';
 import type { JobMemo, JobRef } from '../../workers/temporal/shared';
-import { emitFor, policyActivities } from '../../workers/temporal/workflow-kit';
+import type { ChildJobActivities } from '../../workers/temporal/child-jobs';
+import { childOptions, emitFor, policyActivities } from '../../workers/temporal/workflow-kit';
+import { DEFINITION } from './definition-types';
 
 export {
   ActivityCancellationType,
@@ -17,7 +25,6 @@ export {
   condition,
   defineQuery,
   defineSignal,
-  executeChild,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -80,4 +87,62 @@ export function jobActivities<A extends object>(
   options: { activityId?: string; maxAttempts?: number } = {},
 ): A {
   return policyActivities<A>(currentJob(), options.activityId, options.maxAttempts);
+}
+
+/** Options of a child job started with {@link executeChild}. */
+export interface ChildJobOptions {
+  /** The child's input, checked against its type's registered schema. @defaultValue none */
+  input?: unknown;
+  /** @defaultValue 'NORMAL' */
+  priority?: Priority | `${Priority}`;
+}
+
+/** A registered job type by name, or the definition object itself (`defineJob` / `defineWorkflow`). */
+export type ChildJobType =
+  string | { readonly [DEFINITION]: 'job' | 'workflow'; readonly name: string };
+
+const isDefinition = (v: unknown): v is { name: string } =>
+  typeof v === 'object' && v !== null && DEFINITION in v;
+
+const isChildJobCall = (first: unknown, second: unknown): boolean =>
+  isDefinition(first) ||
+  (typeof first === 'string' &&
+    typeof second === 'object' &&
+    second !== null &&
+    !('args' in second) &&
+    !('workflowId' in second) &&
+    !('taskQueue' in second));
+
+/**
+ * Starts a child and waits for its result. Given a registered job type (its name with
+ * `{ input }`, or its definition), the child is a jobgate job of its own: a row with `parent`
+ * set to this workflow's job, its own events, status and controls; it runs on this job's
+ * lane (TEMPORAL), as a child workflow, and its failure fails this call. Given anything else
+ * (a workflow function, or a workflow type with Temporal's options), it is Temporal's own
+ * `executeChild`.
+ */
+export async function executeChild<T = unknown>(
+  type: ChildJobType,
+  options?: ChildJobOptions,
+): Promise<T>;
+export async function executeChild(
+  ...args: Parameters<typeof temporalExecuteChild>
+): Promise<unknown>;
+export async function executeChild(...args: unknown[]): Promise<unknown> {
+  const [first, second] = args;
+  if (!isChildJobCall(first, second))
+    return (temporalExecuteChild as (...a: unknown[]) => Promise<unknown>)(...args);
+  const options = (second ?? {}) as ChildJobOptions;
+  const { startChildJob } = proxyActivities<ChildJobActivities>({
+    startToCloseTimeout: '30s',
+    retry: { maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput'] },
+  });
+  const start = await startChildJob({
+    job: ref(),
+    childId: uuid4(),
+    type: isDefinition(first) ? first.name : (first as string),
+    input: options.input ?? null,
+    ...(options.priority ? { priority: options.priority as Priority } : {}),
+  });
+  return temporalExecuteChild(start.workflowType, childOptions(start));
 }

@@ -35,7 +35,7 @@ export const auditMutations: MiddlewareFn<GraphContext> = async ({ info, args, c
   };
   try {
     const result: unknown = await next();
-    const created = info.fieldName.startsWith('submitJob')
+    const created = info.fieldName.startsWith('submit')
       ? (Array.isArray(result) ? result : [result]).map((j) => (j as { id: string }).id)
       : [];
     context.services.audit.record({

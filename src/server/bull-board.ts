@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { bearerToken } from '../auth/key-store';
+import type { BoardSessions } from './board-sessions';
 
 /** Options of {@link bullBoardRoutes}. */
 export interface BullBoardOptions {
@@ -12,15 +13,17 @@ export interface BullBoardOptions {
   queues: Queue[];
   /** The role behind an API key, or null when it is unknown or revoked. */
   authenticate: (key: string) => Promise<{ role: string } | null>;
+  /** Where browser sessions live (opened by the dashboard's sign-in). */
+  sessions: BoardSessions;
   /** Where the board is mounted. @defaultValue '/admin/queues' */
   basePath?: string;
 }
 
-/** Cookie that keeps a browser's key after one visit with `?key=`. */
-export const BULL_BOARD_COOKIE = 'jobgate_board_key';
+/** Session cookie of the board: a random id, HttpOnly, SameSite=Strict, scoped to the board. */
+export const BULL_BOARD_COOKIE = 'jobgate_board_session';
 
 const howTo = (base: string): string =>
-  `Bull Board needs an ADMIN API key: send 'Authorization: Bearer <key>', or open ${base}?key=<key> once in a browser (the key is then kept in an httpOnly cookie for this path).`;
+  `Bull Board needs an ADMIN API key: send 'Authorization: Bearer <key>', or sign in to the dashboard at /ui with an ADMIN key (it opens a session for ${base}).`;
 
 function cookieOf(req: Request, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -36,17 +39,12 @@ function cookieOf(req: Request, name: string): string | null {
   return null;
 }
 
-/** The request's URL without the `key` parameter, so the key does not stay in the address bar or history. */
-function withoutKey(req: Request): string {
-  const url = new URL(req.originalUrl, 'http://x');
-  url.searchParams.delete('key');
-  return url.pathname + url.search;
-}
-
 /**
- * Bull Board (queues, jobs, retries, pause and resume) at `/admin/queues`, for ADMIN keys only.
- * A browser passes the key once as `?key=`; it is kept in an httpOnly, SameSite=Strict cookie
- * scoped to the board's path, which also keeps other sites from driving the board's POST routes.
+ * Bull Board (queues, jobs, retries, pause and resume) at `/admin/queues`, for ADMIN keys only:
+ * with `Authorization: Bearer <key>`, or in a browser with the session cookie that
+ * `POST <base>/session` (the dashboard's sign-in, key in the header) sets for ADMIN keys only.
+ * The cookie is HttpOnly and SameSite=Strict, which also keeps other sites from driving the
+ * board's POST routes; the key itself never appears in a URL.
  */
 export function bullBoardRoutes(o: BullBoardOptions): express.Router {
   const base = o.basePath ?? '/admin/queues';
@@ -62,45 +60,74 @@ export function bullBoardRoutes(o: BullBoardOptions): express.Router {
     if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="jobgate"');
     res.status(status).type('text/plain').send(`${message}\n`);
   };
+  const unavailable = (res: Response): void => {
+    res
+      .status(503)
+      .type('text/plain')
+      .send('cannot check the API key right now (are Postgres and Redis up?); try again\n');
+  };
+  const cookieOptions = (req: Request) =>
+    ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: base }) as const;
+
+  /** Opens a session for the ADMIN key in the Authorization header. */
+  const openSession = async (req: Request, res: Response): Promise<void> => {
+    const key = bearerToken(req.headers.authorization);
+    if (!key) return refuse(res, 401, howTo(base));
+    try {
+      const principal = await o.authenticate(key);
+      if (!principal) return refuse(res, 401, 'unknown or revoked API key');
+      if (principal.role !== 'ADMIN')
+        return refuse(res, 403, `Bull Board needs the ADMIN role; this key is ${principal.role}.`);
+      const id = await o.sessions.open(key);
+      res.cookie(BULL_BOARD_COOKIE, id, {
+        ...cookieOptions(req),
+        maxAge: o.sessions.ttlSeconds * 1000,
+      });
+      res.set('Cache-Control', 'no-store').status(204).end();
+    } catch {
+      unavailable(res);
+    }
+  };
+
+  const closeSession = async (req: Request, res: Response): Promise<void> => {
+    const id = cookieOf(req, BULL_BOARD_COOKIE);
+    try {
+      if (id) await o.sessions.close(id);
+    } catch {
+      return unavailable(res);
+    }
+    res.clearCookie(BULL_BOARD_COOKIE, cookieOptions(req));
+    res.status(204).end();
+  };
 
   const guard = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const fromHeader = bearerToken(req.headers.authorization);
-    const fromQuery = typeof req.query.key === 'string' && req.query.key ? req.query.key : null;
-    const fromCookie = cookieOf(req, BULL_BOARD_COOKIE);
-    const key = fromHeader ?? fromQuery ?? fromCookie;
-    if (!key) return refuse(res, 401, howTo(base));
+    const session = fromHeader ? null : cookieOf(req, BULL_BOARD_COOKIE);
+    if (!fromHeader && !session) return refuse(res, 401, howTo(base));
     let principal: { role: string } | null;
     try {
-      principal = await o.authenticate(key);
+      const key = fromHeader ?? (await o.sessions.key(session as string));
+      principal = key ? await o.authenticate(key) : null;
     } catch {
-      res
-        .status(503)
-        .type('text/plain')
-        .send('cannot check the API key right now (is Postgres up?); try again\n');
-      return;
+      return unavailable(res);
     }
     if (!principal) {
-      if (key === fromCookie && !fromHeader && !fromQuery)
-        res.clearCookie(BULL_BOARD_COOKIE, { path: base });
-      return refuse(res, 401, `unknown or revoked API key. ${howTo(base)}`);
+      if (session) res.clearCookie(BULL_BOARD_COOKIE, cookieOptions(req));
+      return refuse(
+        res,
+        401,
+        `${session ? 'the session has ended or its key was revoked' : 'unknown or revoked API key'}. ${howTo(base)}`,
+      );
     }
     if (principal.role !== 'ADMIN')
       return refuse(res, 403, `Bull Board needs the ADMIN role; this key is ${principal.role}.`);
-    if (key === fromQuery && !fromHeader) {
-      res.cookie(BULL_BOARD_COOKIE, key, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: req.secure,
-        path: base,
-      });
-      res.redirect(303, withoutKey(req));
-      return;
-    }
     res.set('Cache-Control', 'no-store');
     next();
   };
 
   const router = express.Router();
+  router.post(`${base}/session`, openSession);
+  router.delete(`${base}/session`, closeSession);
   router.use(base, guard, serverAdapter.getRouter() as express.Router);
   return router;
 }

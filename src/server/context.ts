@@ -32,6 +32,10 @@ export interface Loaders {
   workflow: DataLoader<JobRecord, WorkflowInfo | null>;
   /** Key: `${jobId}|${first}|${after ?? ''}`; absent without a registry service. */
   logs?: DataLoader<string, JobLogLine[]>;
+  /** Jobs by id within the caller's tenant (a flow node's parent); absent ones are null. */
+  jobById?: DataLoader<string, JobRecord | null>;
+  /** A job's children within the caller's tenant, oldest first. */
+  children?: DataLoader<string, JobRecord[]>;
 }
 
 export interface GraphContext {

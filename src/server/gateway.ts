@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { bearerToken } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
+import { tenantScope } from '../auth/principal';
 import { ErrorCode } from '../model/error-code';
 import { createLoaders } from './loaders';
 import { hasNul } from '../store/pg-json';
@@ -106,6 +107,7 @@ class RequestContext implements GraphContext {
       this.events,
       this.services.jobs,
       this.services.registry,
+      tenantScope(this.principal),
     ));
   }
 

@@ -23,7 +23,7 @@ export interface GraphiqlOptions {
 }
 
 /** The directory holding package.json above `from`: the same from src/ (ts-jest) and dist/src/. */
-function packageRoot(from: string): string {
+export function packageRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     if (dirname(dir) === dir) return from;

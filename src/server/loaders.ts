@@ -7,6 +7,7 @@ import type { JobRecord } from '../model/job-record';
 import type { Loaders } from './context';
 import type { EventStore } from '../store/event-store';
 import type { WorkflowInfo } from '../model/workflow-info';
+import { createFlowLoaders } from './flow-loaders';
 
 /** Splits `${jobId}|${first}|${after}` keys into (first, after) groups of job ids. */
 function groupByPage(keys: readonly string[]): Map<string, string[]> {
@@ -42,8 +43,11 @@ export function createLoaders(
   events: EventStore,
   jobs: JobService,
   registry?: RegistryService,
+  /** The caller's tenant scope for flow links; undefined reads every tenant (ADMIN). */
+  tenant?: string,
 ): Loaders {
   return {
+    ...createFlowLoaders(jobs.reads, tenant),
     events: new DataLoader<string, JobEvent[]>(async (keys) => {
       const found = new Map<string, JobEvent[]>();
       await Promise.all(

@@ -7,6 +7,7 @@ import { JobsFillfactor1732000000002 } from '../../migrations/1732000000002-jobs
 import { JobTypes1732000000003 } from '../../migrations/1732000000003-job-types';
 import { Schedules1732000000004 } from '../../migrations/1732000000004-schedules';
 import { Retention1732000000005 } from '../../migrations/1732000000005-retention';
+import { Flows1732000000006 } from '../../migrations/1732000000006-flows';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEntity } from './entities/job.entity';
@@ -31,6 +32,7 @@ export const migrations = [
   JobTypes1732000000003,
   Schedules1732000000004,
   Retention1732000000005,
+  Flows1732000000006,
 ];
 
 export function createDataSource(

@@ -4,6 +4,8 @@ import { formatStreamId, parseStreamId } from '../model/stream-id';
 import type { Backend, JobStatus, Priority } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobPatch } from '../model/status-model';
+import type { ChildFailurePolicy } from '../model/flow';
+import { FlowStore } from './flow-store';
 import { Coalescer } from '../coalescer';
 import type { JobCursor, JobQuery } from '../model/job-query';
 
@@ -19,11 +21,13 @@ export type NewJobRow = Omit<
   | 'attempts'
 > & { createdAt?: Date };
 
-const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
+/** Every column of `jobs` a JobRecord is read from. */
+export const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
   max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
-  last_event_ms, last_event_seq, schedule_id`;
+  last_event_ms, last_event_seq, schedule_id, parent_id, on_failure`;
 
-interface JobRow {
+/** A `jobs` row as pg returns it. */
+export interface JobRow {
   id: string;
   tenant: string;
   type: string;
@@ -46,9 +50,12 @@ interface JobRow {
   last_event_ms: string;
   last_event_seq: number;
   schedule_id: string | null;
+  parent_id: string | null;
+  on_failure: string | null;
 }
 
-const toRecord = (r: JobRow): JobRecord => ({
+/** A row as a JobRecord. */
+export const toRecord = (r: JobRow): JobRecord => ({
   id: r.id,
   tenant: r.tenant,
   type: r.type,
@@ -73,11 +80,18 @@ const toRecord = (r: JobRow): JobRecord => ({
       ? null
       : formatStreamId({ ms: Number(r.last_event_ms), seq: r.last_event_seq }),
   scheduleId: r.schedule_id,
+  parentId: r.parent_id,
+  onFailure: r.on_failure as ChildFailurePolicy | null,
 });
 
 /** Reads and writes the `jobs` projection. */
 export class JobStore {
-  constructor(private readonly ds: DataSource) {}
+  /** The flow side of the projection: parents, children, subtrees. */
+  readonly flows: FlowStore;
+
+  constructor(private readonly ds: DataSource) {
+    this.flows = new FlowStore(ds);
+  }
 
   /** Concurrent inserts share one statement (see Coalescer). */
   private readonly inserts = new Coalescer<NewJobRow, boolean>(
@@ -97,13 +111,13 @@ export class JobStore {
     return new Set(rows.filter((_, i) => done[i]).map((r) => r.id));
   }
 
-  private async insertNow(rows: NewJobRow[]): Promise<Set<string>> {
+  private async insertNow(rows: NewJobRow[], allOrNothing = false): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await this.ds.query(
-      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id)
-       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text)
-       ON CONFLICT DO NOTHING
+      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id, parent_id, on_failure)
+       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id, r.parent_id, r.on_failure
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text, parent_id text, on_failure text)
+       ${allOrNothing ? '' : 'ON CONFLICT DO NOTHING'}
        RETURNING id`,
       [
         pgJson(
@@ -122,11 +136,21 @@ export class JobStore {
             delay_ms: r.delayMs,
             created_at: r.createdAt?.toISOString() ?? null,
             schedule_id: r.scheduleId ?? null,
+            parent_id: r.parentId ?? null,
+            on_failure: r.onFailure ?? null,
           })),
         ),
       ],
     );
     return new Set(inserted.map((r) => r.id));
+  }
+
+  /**
+   * Inserts every node of a flow in one statement: all rows or none. A unique violation (the
+   * root's idempotency key taken meanwhile) fails the whole statement.
+   */
+  async insertAll(rows: NewJobRow[]): Promise<void> {
+    await this.insertNow(rows, true);
   }
 
   async deleteMany(ids: string[]): Promise<void> {
@@ -173,6 +197,7 @@ export class JobStore {
     if (q.createdAfter) add((n) => `created_at > ${n}`, q.createdAfter);
     if (q.createdBefore) add((n) => `created_at < ${n}`, q.createdBefore);
     if (q.scheduleIds?.length) add((n) => `schedule_id = ANY(${n})`, q.scheduleIds);
+    if (q.parentId) add((n) => `parent_id = ${n}`, q.parentId);
     return w;
   }
 
@@ -311,6 +336,8 @@ export class JobStore {
       `SELECT ${COLUMNS} FROM jobs WHERE backend = $1
          AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND status IN ('QUEUED', 'DELAYED')
          AND attempts = 0 AND started_at IS NULL AND created_at < $2 ${cond}
+         -- A flow's nodes reach their engine with their root, never alone.
+         AND parent_id IS NULL
        ORDER BY created_at, id LIMIT $3`,
       params,
     );

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import express from 'express';
 import { Redis } from 'ioredis';
+import { BoardSessions } from '../../src/server/board-sessions';
 import { BULL_BOARD_COOKIE, bullBoardRoutes } from '../../src/server/bull-board';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,6 +28,7 @@ describe('bullBoardRoutes', () => {
       bullBoardRoutes({
         queues: [queue],
         authenticate: async (k) => (roles[k] ? { role: roles[k] } : null),
+        sessions: new BoardSessions(redis, `${prefix}:board-session:`),
       }),
     );
     server = app.listen(0, '127.0.0.1');
@@ -48,7 +50,7 @@ describe('bullBoardRoutes', () => {
     expect(res.headers.get('www-authenticate')).toContain('Bearer');
     const text = await res.text();
     expect(text).toContain("'Authorization: Bearer <key>'");
-    expect(text).toContain('/admin/queues?key=<key>');
+    expect(text).toContain('sign in to the dashboard at /ui');
   });
 
   it('answers 401 for an unknown key and 403 for a key that is not ADMIN', async () => {
@@ -60,9 +62,10 @@ describe('bullBoardRoutes', () => {
     });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('needs the ADMIN role; this key is OPERATOR');
-    expect(
-      (await fetch(`${base}/admin/queues?key=operator-key`, { redirect: 'manual' })).status,
-    ).toBe(403);
+    // A key in the URL is no way in any more.
+    expect((await fetch(`${base}/admin/queues?key=admin-key`, { redirect: 'manual' })).status).toBe(
+      401,
+    );
   });
 
   it('serves the board and its API to an ADMIN bearer key', async () => {
@@ -82,32 +85,66 @@ describe('bullBoardRoutes', () => {
     expect(mine?.counts.waiting).toBe(1);
   });
 
-  it('turns ?key= into an httpOnly SameSite=Strict cookie and drops the key from the URL', async () => {
-    const first = await fetch(`${base}/admin/queues?key=admin-key&status=failed`, {
-      redirect: 'manual',
-    });
-    expect(first.status).toBe(303);
-    expect(first.headers.get('location')).toBe('/admin/queues?status=failed');
-    const setCookie = first.headers.get('set-cookie') ?? '';
-    expect(setCookie).toContain(`${BULL_BOARD_COOKIE}=admin-key`);
+  it('opens an HttpOnly SameSite=Strict session for an ADMIN key sent in the header, and for no other', async () => {
+    const session = (key?: string): Promise<Response> =>
+      fetch(`${base}/admin/queues/session`, {
+        method: 'POST',
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+      });
+    expect((await session()).status).toBe(401);
+    const unknown = await session('nope');
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('set-cookie')).toBeNull();
+    const operator = await session('operator-key');
+    expect(operator.status).toBe(403);
+    expect(operator.headers.get('set-cookie')).toBeNull();
+
+    const admin = await session('admin-key');
+    expect(admin.status).toBe(204);
+    const setCookie = admin.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(new RegExp(`^${BULL_BOARD_COOKIE}=[A-Za-z0-9_-]{43};`));
+    expect(setCookie).not.toContain('admin-key');
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Strict');
     expect(setCookie).toContain('Path=/admin/queues');
     const cookie = setCookie.split(';')[0];
 
-    const next = await fetch(`${base}/admin/queues?status=failed`, { headers: { cookie } });
-    expect(next.status).toBe(200);
+    const page = await fetch(`${base}/admin/queues?status=failed`, { headers: { cookie } });
+    expect(page.status).toBe(200);
     const api = await fetch(`${base}/admin/queues/api/queues`, { headers: { cookie } });
     expect(api.status).toBe(200);
+
+    // Signing out ends the session on the server, not only in this browser.
+    const out = await fetch(`${base}/admin/queues/session`, {
+      method: 'DELETE',
+      headers: { cookie },
+    });
+    expect(out.status).toBe(204);
+    expect((await fetch(`${base}/admin/queues`, { headers: { cookie } })).status).toBe(401);
   });
 
-  it('clears a cookie whose key has been revoked', async () => {
+  it('ends a session whose key has been revoked, and clears its cookie', async () => {
+    const open = await fetch(`${base}/admin/queues/session`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin-key' },
+    });
+    const cookie = (open.headers.get('set-cookie') ?? '').split(';')[0];
+    delete roles['admin-key'];
+    try {
+      const res = await fetch(`${base}/admin/queues`, { headers: { cookie } });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('set-cookie')).toMatch(
+        new RegExp(`${BULL_BOARD_COOKIE}=;.*Expires=Thu, 01 Jan 1970`),
+      );
+    } finally {
+      roles['admin-key'] = 'ADMIN';
+    }
+  });
+
+  it('refuses a cookie that names no session', async () => {
     const res = await fetch(`${base}/admin/queues`, {
-      headers: { cookie: `${BULL_BOARD_COOKIE}=revoked-key` },
+      headers: { cookie: `${BULL_BOARD_COOKIE}=made-up` },
     });
     expect(res.status).toBe(401);
-    expect(res.headers.get('set-cookie')).toMatch(
-      new RegExp(`${BULL_BOARD_COOKIE}=;.*Expires=Thu, 01 Jan 1970`),
-    );
   });
 });

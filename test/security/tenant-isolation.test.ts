@@ -295,6 +295,16 @@ describe('tenant isolation matrix', () => {
       (a) => expect(a.errors).toEqual([]),
     ],
     [
+      'submitFlow',
+      'mutation($k: String) { submitFlow(root: { job: { type: "echo", idempotencyKey: $k }, children: [{ job: { type: "echo" } }] }) { id children { id } } }',
+      { k: victim.idem },
+      (a) => {
+        // A root key acme used is another flow in this tenant, never acme's job.
+        expect(a.errors).toEqual([]);
+        expect((a.data?.submitFlow as { id: string }).id).not.toBe(victim.done);
+      },
+    ],
+    [
       'createApiKey',
       'mutation { createApiKey(tenant: "acme", role: ADMIN) { id secret } }',
       {},

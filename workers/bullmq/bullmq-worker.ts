@@ -20,6 +20,8 @@ import { repeatStrategy } from '../../src/lanes/bullmq/bullmq-repeat';
 import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
 import { ScheduleGate } from './schedule-gate';
 import type { Admission } from './schedule-gate';
+import { ChildFailurePolicy } from '../../src/model/flow';
+import { BullmqFlowHooks } from './bullmq-flow-hooks';
 
 export interface BullmqWorkersOptions {
   redisUrl: string;
@@ -87,6 +89,7 @@ export class BullmqWorkers {
   private readonly gate: ScheduleGate;
   /** Scheduled runs dropped by their overlap policy: no events, no row. */
   private readonly skipped = new Set<string>();
+  private readonly flows: BullmqFlowHooks;
 
   constructor(private readonly o: BullmqWorkersOptions) {
     this.markers = new Redis(o.redisUrl, {
@@ -94,6 +97,7 @@ export class BullmqWorkers {
       connectionName: 'jobgate-worker',
     });
     this.gate = new ScheduleGate(this.markers, o.prefix);
+    this.flows = new BullmqFlowHooks(this.markers, o.prefix, o.emitter);
   }
 
   /**
@@ -136,6 +140,22 @@ export class BullmqWorkers {
       dueAt: dueAtOf(id, job.timestamp),
     });
     return admission;
+  }
+
+  /**
+   * A parent BullMQ failed without running because a FAIL_PARENT child failed: FAILED naming
+   * the child, or CANCELLED when the parent's tree is being cancelled.
+   */
+  private async parentFailed(job: BullJob<BullmqJobData>, message: string): Promise<void> {
+    const marker = await this.markers.get(cancelMarkerKey(this.o.prefix, job.id as string));
+    await this.o.emitter.emitOne(
+      marker !== null
+        ? this.event(job, JobEventType.CANCELLED, { message: marker })
+        : this.event(job, JobEventType.FAILED, {
+            message: await this.flows.deferredFailure(job, message),
+            meta: { ranProcessor: false },
+          }),
+    );
   }
 
   private event(
@@ -223,7 +243,7 @@ export class BullmqWorkers {
             ]);
           },
           log: (line) => this.o.logger.log(base, line),
-          children: async () => [],
+          children: () => this.flows.children(job),
         },
       });
     } catch (err) {
@@ -272,6 +292,7 @@ export class BullmqWorkers {
           ),
         );
         this.o.onFinished?.(job.name, 'completed', Date.now() - job.timestamp);
+        if (job.data.flow?.parent) this.track(this.flows.childFinished(job));
       });
       w.on('failed', (job, err) => {
         if (!job) return;
@@ -288,6 +309,9 @@ export class BullmqWorkers {
             ),
           );
           this.o.onFinished?.(job.name, 'cancelled', Date.now() - job.timestamp);
+        } else if (job.deferredFailure) {
+          this.track(this.parentFailed(job, err.message));
+          this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
         } else if (err.name !== 'UnrecoverableError' && job.attemptsMade < maxAttempts) {
           this.track(
             this.o.emitter.emitOne(
@@ -308,6 +332,10 @@ export class BullmqWorkers {
           );
           this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
         }
+        const final = err.name === 'UnrecoverableError' || job.attemptsMade >= maxAttempts;
+        // A child whose failure its parent ignores still counts as finished for the parent.
+        if (final && job.data.flow?.onFailure === ChildFailurePolicy.IGNORE)
+          this.track(this.flows.childFinished(job));
       });
       w.on('error', (err) => this.o.log.error({ err, queue: name }, 'BullMQ worker error'));
       this.workers.push(w);
@@ -344,6 +372,7 @@ export class BullmqWorkers {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.pending]);
     this.cancelSub?.disconnect();
+    await this.flows.close();
     this.markers.disconnect();
     for (const c of this.connections) c.disconnect();
   }

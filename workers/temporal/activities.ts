@@ -10,6 +10,7 @@ import { temporalEvent } from './shared';
 import type { ActivityArgs, ScheduledRunArgs } from './shared';
 import { Backend } from '../../src/model/enums';
 import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
+import type { ChildOutcome } from '../../src/model/flow';
 
 /** What the activities need from the worker process. */
 export interface ActivityDeps {
@@ -80,7 +81,9 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
     /** Runs one attempt of the job type's `run`; Temporal's retry policy drives the attempts. */
-    async runProcessor(a: ActivityArgs & { input: unknown }): Promise<unknown> {
+    async runProcessor(
+      a: ActivityArgs & { input: unknown; children?: ChildOutcome[] },
+    ): Promise<unknown> {
       const served = deps.jobs.get(a.job.jobType);
       if (!served)
         throw ApplicationFailure.nonRetryable(
@@ -111,7 +114,7 @@ export function createActivities(deps: ActivityDeps) {
                 );
               },
               log: (line) => deps.logger.log(base, line),
-              children: async () => [],
+              children: async () => a.children ?? [],
             },
           }),
         );

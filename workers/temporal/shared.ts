@@ -3,6 +3,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { NewJobEvent } from '../../src/model/job-event';
 import { Backend } from '../../src/model/enums';
 import type { JobEventType } from '../../src/model/enums';
+import type { ChildOutcome } from '../../src/model/flow';
 
 /** Whose job a workflow runs: everything an event needs besides its type. */
 export interface JobRef {
@@ -115,3 +116,30 @@ export const temporalEvent = (
   workflowId: job.jobId,
   ...extra,
 });
+
+/** Workflow type that runs one node of a TEMPORAL flow: its children, then its processor. */
+export const FLOW_WORKFLOW = 'runFlowNode';
+
+/** Everything a workflow needs to start a jobgate job as its child workflow. */
+export interface ChildStart {
+  /** The child's job: its id is the child workflow's id. */
+  ref: JobRef;
+  workflowType: string;
+  /** Full task queue name. */
+  taskQueue: string;
+  args: unknown[];
+  memo?: Record<string, unknown>;
+  /** Temporal priority key; absent for NORMAL. */
+  priorityKey?: number;
+  /** The child workflow's execution limit (user workflows), ms. */
+  executionTimeoutMs?: number;
+  /** What the child's failure does to its parent (FAIL_PARENT or IGNORE). */
+  onFailure: string;
+}
+
+/** The argument of {@link FLOW_WORKFLOW}: the node's job, its children to start, and outcomes already known. */
+export interface FlowNodeJob<I = unknown> extends WorkflowJob<I> {
+  children: ChildStart[];
+  /** Children that succeeded in an earlier launch (not run again). */
+  done: ChildOutcome[];
+}

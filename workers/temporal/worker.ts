@@ -10,6 +10,8 @@ import type { QueueLimits } from '../bullmq/bullmq-worker';
 import type { JobLogger } from '../shared/job-logger';
 import type { ServedJob } from '../shared/served-job';
 import { createActivities } from './activities';
+import { createChildJobActivities } from './child-jobs';
+import type { ChildJobDeps } from './child-jobs';
 import { activityEventsInterceptor } from './interceptors';
 import { taskQueueName } from './shared';
 import { PinoTemporalLogger } from './temporal-logger';
@@ -39,6 +41,8 @@ export interface TemporalWorkerOptions {
   /** Users' activities, by name. @defaultValue none */
   activities?: Readonly<Record<string, (...args: never[]) => Promise<unknown>>>;
   logger: JobLogger;
+  /** What `executeChild` of a registered job type needs (the store and the registry); without it, workflows cannot start child jobs. */
+  childJobs?: ChildJobDeps;
   /** How long shutdown lets running activities finish before cancelling them, ms. @defaultValue 10000 */
   shutdownGraceMs?: number;
   /**
@@ -179,6 +183,7 @@ export async function startTemporalWorker(
       log: o.log,
       recordScheduledRun: o.recordScheduledRun,
     }),
+    ...(o.childJobs ? createChildJobActivities(o.childJobs) : {}),
   };
   const workers: Worker[] = [];
   try {

@@ -7,14 +7,19 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowCancellationType,
+  ParentClosePolicy,
   proxyActivities,
   proxySinks,
+  TerminatedFailure,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, ChildWorkflowOptions } from '@temporalio/workflow';
 import type { JobEventType } from '../../src/model/enums';
-import { HEARTBEAT_TIMEOUT_MS } from './shared';
-import type { JobgateSinks, JobRef, SinkEvent } from './shared';
+import type { ChildOutcome } from '../../src/model/flow';
+import { HEARTBEAT_TIMEOUT_MS, JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from './shared';
+import type { ChildStart, JobgateSinks, JobRef, SinkEvent } from './shared';
 
 const { jobgate } = proxySinks<JobgateSinks>();
 
@@ -116,3 +121,40 @@ export function failWith(err: unknown, message: string): ApplicationFailure {
  */
 export const asFailure = (err: unknown): ApplicationFailure =>
   err instanceof ApplicationFailure ? err : failWith(err, rootMessage(err));
+
+/** Options of the child workflow that runs the jobgate job `c`. */
+export function childOptions(c: ChildStart): ChildWorkflowOptions & { args: unknown[] } {
+  return {
+    workflowId: c.ref.jobId,
+    taskQueue: c.taskQueue,
+    args: c.args,
+    ...(c.memo ? { memo: c.memo } : {}),
+    ...(c.priorityKey !== undefined ? { priority: { priorityKey: c.priorityKey } } : {}),
+    ...(c.executionTimeoutMs ? { workflowExecutionTimeout: c.executionTimeoutMs } : {}),
+    typedSearchAttributes: [
+      { key: TENANT_ATTRIBUTE, value: c.ref.tenant },
+      { key: JOB_TYPE_ATTRIBUTE, value: c.ref.jobType },
+    ],
+    retry: { maximumAttempts: 1 },
+    // A child retried after its failure runs again under its own id.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    // Cancelling the parent cancels its unfinished children, which report CANCELLED themselves.
+    cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+  };
+}
+
+/** The outcome of a child that did not succeed: CANCELLED when it was cancelled or terminated. */
+export function failedChild(c: ChildStart, err: unknown): ChildOutcome {
+  let cancelled = false;
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof CancelledFailure || e instanceof TerminatedFailure) cancelled = true;
+  }
+  return {
+    id: c.ref.jobId,
+    type: c.ref.jobType,
+    status: cancelled ? 'CANCELLED' : 'FAILED',
+    result: null,
+    error: rootMessage(err),
+  };
+}

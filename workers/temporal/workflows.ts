@@ -78,3 +78,4 @@ export async function runProcessor(started: WorkflowJob): Promise<unknown> {
     state.phase = 'finished';
   }
 }
+export { runFlowNode } from './flow-workflows';

@@ -5,6 +5,7 @@ import { CliError, ExitCode } from './cli-error';
 import type { GatewayClient } from './gql-client';
 import { JOB_ROW, listJobs, withListOptions } from './job-list';
 import { registerJobLogsCommand } from './job-logs';
+import { registerJobTreeCommand } from './job-tree';
 import type { JobRow } from './job-list';
 import { watchJobs } from './job-watch';
 import type { JobState, WatchMode } from './job-watch';
@@ -251,4 +252,5 @@ export function registerJobCommands(program: Command): void {
     .action(run(watch));
 
   registerJobLogsCommand(jobs);
+  registerJobTreeCommand(jobs);
 }

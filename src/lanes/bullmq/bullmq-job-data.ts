@@ -1,5 +1,18 @@
 import type { Priority } from '../../model/enums';
 import type { OverlapPolicy } from '../../model/schedule';
+import type { ChildFailurePolicy, ChildOutcome } from '../../model/flow';
+
+/** A flow node's place in its tree, kept in its BullMQ job data. */
+export interface FlowJobData {
+  /** The parent job, to report the children left and a failure that ends it. */
+  parent?: { id: string; type: string; queue: string };
+  /** What this node's final failure does to its parent. */
+  onFailure?: ChildFailurePolicy;
+  /** The children BullMQ runs before this job, to name their outcomes. */
+  children?: { id: string; type: string }[];
+  /** Children that succeeded in an earlier launch of the flow (not run again). */
+  done?: ChildOutcome[];
+}
 
 /** What jobgate keeps in a BullMQ job's `data`; the job's name is its type. */
 export interface BullmqJobData {
@@ -14,6 +27,8 @@ export interface BullmqJobData {
   trigger?: boolean;
   /** Times a BUFFER_ONE run was put back to wait for the run before it. */
   deferrals?: number;
+  /** Set on the nodes of a flow. */
+  flow?: FlowJobData;
 }
 
 /** BullMQ key prefix under the deployment's prefix. */

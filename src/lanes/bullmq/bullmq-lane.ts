@@ -13,6 +13,7 @@ import { Coalescer } from '../../coalescer';
 import { bullPrefix, CANCELLED_REASON, cancelMarkerKey } from './bullmq-job-data';
 import type { BullmqJobData } from './bullmq-job-data';
 import { bullmqPriority } from './bullmq-priority';
+import { BullmqFlows } from './bullmq-flows';
 import type { QueueCounts } from '../../model/queue-counts';
 import { repeatStrategy } from './bullmq-repeat';
 
@@ -42,6 +43,7 @@ export class BullmqLane implements Lane {
   readonly backend = Backend.BULLMQ;
 
   private readonly queues = new Map<string, Queue<BullmqJobData>>();
+  private flowLane?: BullmqFlows;
 
   constructor(
     private readonly redis: Redis,
@@ -51,6 +53,11 @@ export class BullmqLane implements Lane {
     /** Registered job types: their queues and backoff. */
     private readonly catalog: JobTypeCatalog,
   ) {}
+
+  /** Flows on this lane (BullMQ's FlowProducer), made on first use. */
+  flows(): BullmqFlows {
+    return (this.flowLane ??= new BullmqFlows(this.redis, this.prefix, this, this.emitter));
+  }
 
   queue(name: string): Queue<BullmqJobData> {
     let q = this.queues.get(name);
@@ -65,7 +72,8 @@ export class BullmqLane implements Lane {
     return q;
   }
 
-  private options(job: JobRecord): JobsOptions {
+  /** BullMQ options of a job: its id, priority, delay, attempts and backoff. */
+  options(job: JobRecord): JobsOptions {
     const def = this.catalog.find(job.type);
     return {
       jobId: job.id,
@@ -79,7 +87,8 @@ export class BullmqLane implements Lane {
     };
   }
 
-  private queuedEvent(job: JobRecord): NewJobEvent {
+  /** The QUEUED event of a new job (DELAYED when it has a delay). */
+  queuedEvent(job: JobRecord): NewJobEvent {
     const delayed = (job.delayMs ?? 0) > 0;
     return eventOf(job, JobEventType.QUEUED, {
       status: delayed ? JobStatus.DELAYED : JobStatus.QUEUED,
@@ -126,6 +135,17 @@ export class BullmqLane implements Lane {
   async redeliver(jobs: JobRecord[], announce: boolean): Promise<void> {
     if (announce) await this.enqueueNow(jobs);
     else await this.add(jobs);
+  }
+
+  /**
+   * Marks jobs cancelled before any is asked to stop, so a flow node that becomes runnable
+   * while its tree is being cancelled is refused by the worker that picks it up.
+   */
+  async markCancelled(jobs: JobRecord[], reason: string): Promise<void> {
+    if (jobs.length === 0) return;
+    const m = this.redis.multi();
+    for (const j of jobs) m.set(cancelMarkerKey(this.prefix, j.id), reason, 'EX', 3600);
+    await m.exec();
   }
 
   /**
@@ -264,6 +284,7 @@ export class BullmqLane implements Lane {
   }
 
   async close(): Promise<void> {
+    await this.flowLane?.close();
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
   }

@@ -5,7 +5,7 @@ import { JobStatus } from '../../model/enums';
 export const statusOfBullmqState: Record<JobState | 'unknown', JobStatus | null> = {
   waiting: JobStatus.QUEUED,
   prioritized: JobStatus.QUEUED,
-  'waiting-children': JobStatus.QUEUED,
+  'waiting-children': JobStatus.WAITING,
   delayed: JobStatus.DELAYED,
   active: JobStatus.RUNNING,
   completed: JobStatus.SUCCEEDED,

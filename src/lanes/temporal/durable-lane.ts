@@ -3,6 +3,7 @@ import type { JobRecord } from '../../model/job-record';
 import type { WorkflowInfo } from '../../model/workflow-info';
 import type { Lane } from '../lane';
 import type { ScheduleEngine } from '../schedule-engine';
+import type { FlowLane } from '../flow-lane';
 
 /** The durable lane: a Lane plus what only workflows do. The Temporal implementation lives beside this file. */
 export interface DurableLane extends Lane {
@@ -12,4 +13,6 @@ export interface DurableLane extends Lane {
   describe(jobs: readonly JobRecord[]): Promise<Map<string, WorkflowInfo | null>>;
   /** The engine's schedules (Temporal Schedules). */
   schedules?(): ScheduleEngine;
+  /** Flows on this lane; absent where the lane runs none. */
+  flows?(): FlowLane;
 }

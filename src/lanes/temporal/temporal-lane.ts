@@ -25,6 +25,8 @@ import {
 import type { JobMemo, JobRef, WorkflowJob } from '../../../workers/temporal/shared';
 import { temporalPriority } from './temporal-priority';
 import type { DurableLane } from './durable-lane';
+import type { FlowLane } from '../flow-lane';
+import { TemporalFlows } from './temporal-flows';
 import type { RunOutcome } from '../lane';
 import { ensureSearchAttributes } from './search-attributes';
 import { isNotFound, translateTemporalError } from './temporal-errors';
@@ -116,7 +118,8 @@ export class TemporalLane implements DurableLane {
     return this.client.workflow.getHandle(job.id);
   }
 
-  private startOptions(job: JobRecord, delayMs: number): WorkflowStartOptions {
+  /** How the lane starts `job`'s workflow (its id, task queue, argument or memo, priority, attributes). */
+  startOptions(job: JobRecord, delayMs: number): WorkflowStartOptions {
     const def = this.o.catalog.find(job.type);
     if (!def) throw badInput(`unknown job type '${job.type}'`, 'type');
     const memo: JobMemo = {
@@ -153,7 +156,8 @@ export class TemporalLane implements DurableLane {
     };
   }
 
-  private workflowType(job: JobRecord): string {
+  /** The workflow type that runs `job`: its user workflow, or the processor workflow. */
+  workflowType(job: JobRecord): string {
     return this.o.catalog.find(job.type)?.workflowName ?? PROCESSOR_WORKFLOW;
   }
 
@@ -180,6 +184,23 @@ export class TemporalLane implements DurableLane {
       ),
     );
     return events;
+  }
+
+  /** Flows on this lane: trees of child workflows. */
+  flows(): FlowLane {
+    return (this.flowLane ??= new TemporalFlows(this, this.o.emitter));
+  }
+
+  private flowLane?: FlowLane;
+
+  /** Starts a workflow for `job` (BACKEND_UNAVAILABLE or CONFLICT when Temporal refuses). */
+  async startWorkflow(job: JobRecord, type: string, options: WorkflowStartOptions): Promise<void> {
+    await this.call(job.id, () => this.client.workflow.start(type, options));
+  }
+
+  /** The task queue of a catalog queue. */
+  taskQueue(queue: string): string {
+    return taskQueueName(this.o.prefix, queue);
   }
 
   async exists(job: JobRecord): Promise<boolean> {

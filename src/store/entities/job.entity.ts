@@ -23,6 +23,8 @@ export class JobEntity {
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt: Date | null;
   @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt: Date | null;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  @Column('text', { name: 'parent_id', nullable: true }) parentId: string | null;
+  @Column('text', { name: 'on_failure', nullable: true }) onFailure: string | null;
   @Column('bigint', { name: 'last_event_ms' }) lastEventMs: string;
   @Column('int', { name: 'last_event_seq' }) lastEventSeq: number;
 }
