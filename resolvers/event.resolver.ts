@@ -25,9 +25,9 @@ export class EventResolver {
   @Query(() => ID, {
     nullable: true,
     description:
-      'Id of the newest event on the bus (null while it holds none). Read it before a list, then pass it as `jobEvents(after:)`: the subscription brings every change since the read, with no gap.',
+      'A position on the bus just before now (not an event id). Read it before a list, then pass it as `jobEvents(after:)`: the subscription brings every change since the read, with no gap.',
   })
-  eventCursor(@Ctx() ctx: GraphContext): Promise<string | null> {
+  eventCursor(@Ctx() ctx: GraphContext): Promise<string> {
     return ctx.services.feed.latestCursor();
   }
 

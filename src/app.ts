@@ -4,18 +4,16 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
+import { startAggregatorParts } from './compose/aggregator-parts';
 import { scheduleParts } from './compose/schedule-parts';
-import { retentionPass } from './compose/retention-pass';
 import type { ScheduleService } from './jobs/schedule-service';
-import { SubmissionRelay } from './projection/submission-relay';
-import { Reconciler } from './projection/reconciler';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
 import type { Definition } from './sdk/definition-types';
 import { resolveDefinitions } from './sdk/resolve';
 import { KeyStore } from './auth/key-store';
-import { Aggregator, streamLag } from './projection/aggregator';
-import type { AggregatorOptions } from './projection/aggregator';
+import { streamLag } from './projection/aggregator';
+import type { AggregatorOptions, Aggregator } from './projection/aggregator';
 import { busKeys } from './bus/bus-keys';
 import { BusEmitter } from './bus/event-emitter';
 import { EventFeed } from './projection/event-feed';
@@ -206,54 +204,24 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
 
     let aggregator: Aggregator | null = null;
     if (parts.aggregator !== false) {
-      const aggRedis = new Redis(config.REDIS_URL, {
-        maxRetriesPerRequest: null,
-        connectionName: 'jobgate-aggregator',
-      });
-      closers.push(async () => {
-        aggRedis.disconnect();
-      });
-      aggregator = new Aggregator(
-        aggRedis,
-        keys,
-        ds,
-        jobStore,
-        eventStore,
-        log.child({ part: 'aggregator' }),
+      aggregator = await startAggregatorParts(
         {
-          batchSize: config.AGGREGATOR_BATCH,
-          onBatch: (n) => metrics.aggregatorBatch(n),
-          ...parts.aggregatorOptions,
+          config,
+          log,
+          keys,
+          ds,
+          jobStore,
+          eventStore,
+          metrics,
+          emitter,
+          bullmq,
+          durable,
+          jobs,
+          catalog: registry,
+          options: parts.aggregatorOptions,
         },
+        closers,
       );
-      await aggregator.start();
-      closers.push(() => (aggregator as Aggregator).stop());
-      // The job rows are the submissions' outbox: the relay completes any a crash cut short.
-      const relay = new SubmissionRelay(
-        jobStore,
-        durable ? [bullmq, durable] : [bullmq],
-        log.child({ part: 'submission-relay' }),
-        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RELAY_AFTER_MS },
-        undefined,
-        (root, announce) => jobs.flows.redeliver(root, announce),
-      );
-      relay.start();
-      closers.push(() => relay.stop());
-      const retention = retentionPass(config, { ds, bullmq, catalog: registry, metrics, log });
-      if (retention) {
-        retention.start();
-        closers.push(() => retention.stop());
-      }
-      // A BullMQ run whose end its worker never heard of gets its final event here.
-      const reconciler = new Reconciler(
-        jobStore,
-        bullmq,
-        emitter,
-        log.child({ part: 'bullmq-reconciler' }),
-        { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RECONCILE_AFTER_MS },
-      );
-      reconciler.start();
-      closers.push(() => reconciler.stop());
     }
 
     if (parts.jobs?.length) {

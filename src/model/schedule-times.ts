@@ -53,55 +53,84 @@ export function cronProblem(cron: string): string | null {
   }
 }
 
+/** Offsets of `tz` within a day either side of the instant `ms`: a DST change is among them. */
+const offsetsAround = (tz: string, ms: number): number[] => [
+  zoneOffsetMs(tz, ms - 26 * 3_600_000),
+  zoneOffsetMs(tz, ms),
+  zoneOffsetMs(tz, ms + 26 * 3_600_000),
+];
+
 /**
  * The instants a local wall-clock time (given as the UTC instant with the same digits) is in
  * `tz`: none when a DST gap skips it, two when a DST fold repeats it, one otherwise.
  */
 export function instantsOfWallTime(tz: string, wall: number): number[] {
-  const offsets = new Set([
-    zoneOffsetMs(tz, wall - 26 * 3_600_000),
-    zoneOffsetMs(tz, wall),
-    zoneOffsetMs(tz, wall + 26 * 3_600_000),
-  ]);
   const out: number[] = [];
-  for (const o of offsets) {
+  for (const o of new Set(offsetsAround(tz, wall))) {
     const t = wall - o;
     if (zoneOffsetMs(tz, t) === o) out.push(t);
   }
   return out.sort((a, b) => a - b);
 }
 
-const HOUR = 3_600_000;
+const DAY = 24 * 3_600_000;
+
+/**
+ * The first instant in (from, to] where `tz` is no longer at offset `o`, or null. Steps a day
+ * at a time (zones change offset at most about twice a year), then bisects to the millisecond.
+ */
+function firstChange(tz: string, from: number, to: number, o: number): number | null {
+  for (let lo = from; lo < to;) {
+    const hi = Math.min(lo + DAY, to);
+    if (zoneOffsetMs(tz, hi) !== o) {
+      let a = lo;
+      let b = hi;
+      while (b - a > 1) {
+        const m = Math.floor((a + b) / 2);
+        if (zoneOffsetMs(tz, m) === o) a = m;
+        else b = m;
+      }
+      return b;
+    }
+    lo = hi;
+  }
+  return null;
+}
 
 /**
  * The next `count` fire times of a cron expression after `after`, with Temporal's rules for
- * daylight saving: the expression matches local wall-clock times; a local time that does
- * not exist (spring forward) is skipped, and one that happens twice (fall back) fires twice.
- * cron-parser on its own moves a skipped time forward and fires a repeated time once, so it
- * is used only to list wall-clock matches, read as UTC, which has no DST.
+ * daylight saving: an instant fires when its local wall-clock time matches the expression. So
+ * a local time that does not exist (spring forward) is skipped, and one that happens twice
+ * (fall back) fires twice. cron-parser on its own moves a skipped time forward and fires a
+ * repeated time once; here it only lists wall-clock matches, read as UTC (which has no DST),
+ * one stretch of constant offset at a time.
  */
 export function nextCronTimes(cron: string, tz: string, after: number, count: number): number[] {
-  const found: number[] = [];
-  // A wall time's instants lie within a day of it; start a day early so none is missed.
-  const it = parseExpression(cron, {
-    currentDate: new Date(after + zoneOffsetMs(tz, after) - 26 * HOUR),
-    tz: 'UTC',
-  });
-  for (let guard = 0; guard < 1_000_000; guard++) {
-    let wall: number;
-    try {
-      wall = it.next().getTime();
-    } catch {
-      break; // no further match (an expression with a fixed year, say)
-    }
-    for (const t of instantsOfWallTime(tz, wall)) if (t > after) found.push(t);
-    if (found.length >= count) {
-      found.sort((a, b) => a - b);
-      // Later wall times map to instants at least `wall - 26 h` on: none can come before these.
-      if (wall - 26 * HOUR > found[count - 1]) break;
+  const out: number[] = [];
+  let from = after;
+  for (let stretch = 0; out.length < count && stretch < 1000; stretch++) {
+    const o = zoneOffsetMs(tz, from + 1);
+    const it = parseExpression(cron, { currentDate: new Date(from + o), tz: 'UTC' });
+    for (;;) {
+      let wall: number;
+      try {
+        wall = it.next().getTime();
+      } catch {
+        return out; // no further match (an expression with a fixed year, say)
+      }
+      const t = wall - o;
+      const change = firstChange(tz, from, t, o);
+      if (change !== null) {
+        // The offset changes before t: go on from the change with the new offset.
+        from = change - 1;
+        break;
+      }
+      out.push(t);
+      if (out.length >= count) return out;
+      from = t;
     }
   }
-  return found.sort((a, b) => a - b).slice(0, count);
+  return out;
 }
 
 /** The first fire time of a cron expression after `after` (Temporal's DST rules), or null. */

@@ -24,10 +24,16 @@ export class EventFeed {
     private readonly bufferLimit = 10_000,
   ) {}
 
-  /** Id of the newest event on the bus, or null while it holds none. */
-  async latestCursor(): Promise<string | null> {
-    const newest = await this.reader.xrevrange(this.keys.stream, '+', '-', 'COUNT', 1);
-    return newest[0]?.[0] ?? null;
+  /**
+   * A position just before now on the bus: every event appended after this call follows it
+   * (Redis stamps stream ids from its own clock, never going back). It is read from Redis's
+   * clock rather than from the newest entry, so it is no event's id and tells no tenant of
+   * another's events; an event of the current millisecond may follow it too.
+   */
+  async latestCursor(): Promise<string> {
+    const [sec, usec] = await this.reader.time();
+    const ms = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+    return `${ms - 1}-999999999`;
   }
 
   /** Stored events after `after`, oldest first: Postgres for what the stream no longer holds, then the stream. */

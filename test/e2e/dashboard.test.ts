@@ -257,6 +257,10 @@ const itIf = (on: boolean) => (on ? it : it.skip);
     expect(
       await page.getByRole('link', { name: 'Open in the Temporal UI' }).getAttribute('href'),
     ).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${id}${await runIdSuffix(id)}`);
+    // A Temporal query, answered by the running workflow.
+    await page.getByLabel('query').selectOption('state');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    await page.getByTestId('json-answer').getByText('"WAITING"').waitFor();
     await page.getByLabel('signal').selectOption('approve');
     const form = page.getByTestId('signal-form');
     await form.waitFor();

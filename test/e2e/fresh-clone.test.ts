@@ -206,6 +206,11 @@ describe('a fresh clone', () => {
 
       const key = /admin key\s+(dev_[0-9a-f]+)/.exec(output)?.[1];
       expect(key).toBeDefined();
+      // npm start built the dashboard, and the gateway serves it.
+      expect(output).toMatch(new RegExp(`dashboard +http://\\S+:${port}/ui `));
+      const ui = await fetch(`${base}/ui`);
+      expect(ui.status).toBe(200);
+      expect(await ui.text()).toContain('<div id="root"></div>');
       const gql = async (query: string, variables?: Record<string, unknown>): Promise<any> => {
         const res = await fetch(`${base}/graphql`, {
           method: 'POST',

@@ -87,13 +87,32 @@ describe.each(['BULLMQ', 'TEMPORAL'])('schedules on %s', (backend) => {
     expect(finished.every((r) => r.status === 'SUCCEEDED')).toBe(true);
     const drifts = driftsOf(finished);
     console.log(`${backend} interval drift (start - due), ms: ${JSON.stringify(drifts)}`);
-    expect(Math.max(...drifts)).toBeLessThan(1500);
+    // Generous: the machine is shared, and a loaded one delays Temporal most (see the README).
+    expect(Math.max(...drifts)).toBeLessThan(2500);
     const one = await stack.gql<{ schedule: { recentJobs: { id: string }[] } }>(
       'query($id: ID!) { schedule(id: $id) { recentJobs(first: 2) { id } } }',
       { id },
     );
     expect(one.data?.schedule.recentJobs).toHaveLength(2);
     await stack.gql('mutation($id: ID!) { deleteSchedule(id: $id) }', { id });
+  });
+
+  it('runs a 6-field cron (seconds first) on its due times', async () => {
+    const id = sid('cron');
+    await upsertSchedule(stack, {
+      id,
+      type: 'sched.sleepy',
+      input: { ms: 10 },
+      backend,
+      cron: '*/2 * * * * *',
+      timezone: 'Europe/Berlin',
+    });
+    const runs = await waitForRuns(stack, id, 3, 30_000);
+    await stack.gql('mutation($id: ID!) { deleteSchedule(id: $id) }', { id });
+    const due = runs.map((r) => Date.parse(r.createdAt));
+    for (const d of due) expect(d % 2000).toBe(0);
+    expect(due.slice(1).map((d, i) => d - due[i])).toEqual(due.slice(1).map(() => 2000));
+    queuedOnce(runs);
   });
 
   it('stops runs on pause (with a note) and starts them again on resume', async () => {

@@ -31,6 +31,7 @@ describe('tenant isolation matrix', () => {
     idem: string;
     eventIds: string[];
     keyId: string;
+    schedule: string;
   } = {
     done: '',
     failed: '',
@@ -40,6 +41,7 @@ describe('tenant isolation matrix', () => {
     idem: `order-${Date.now()}`,
     eventIds: [],
     keyId: '',
+    schedule: `acme-nightly-${Date.now()}`,
   };
   const keys = { acmeOperator: '', globexOperator: '', globexViewer: '' };
   const tried = new Set<string>();
@@ -71,6 +73,21 @@ describe('tenant isolation matrix', () => {
     await stack.waitForStatus(victim.failed, ['FAILED'], 30_000, a);
     await stack.waitForStatus(victim.running, ['RUNNING'], 30_000, a);
     await stack.waitForStatus(victim.waiting, ['WAITING'], 30_000, a);
+    // A schedule of acme's, paused so that it starts nothing during the suite.
+    const sched = await stack.gql(
+      'mutation($i: ScheduleInput!) { upsertSchedule(input: $i) { id } }',
+      {
+        i: {
+          id: victim.schedule,
+          type: 'echo',
+          input: { note: victim.secret },
+          everyMs: 3_600_000,
+          paused: true,
+        },
+      },
+      a,
+    );
+    expect(sched.errors).toBeUndefined();
     const ev = await stack.gql<{ events: { id: string }[] }>(
       '{ events(first: 1000) { id jobId } }',
       {},
@@ -147,6 +164,7 @@ describe('tenant isolation matrix', () => {
       victim.waiting,
       ...victim.eventIds,
       victim.secret,
+      victim.schedule,
     ])
       expect(text).not.toContain(id);
   }
@@ -237,6 +255,20 @@ describe('tenant isolation matrix', () => {
       (a) => expect((a.data?.me as { tenant: string }).tenant).toBe('globex'),
     ],
     ['jobTypes', '{ jobTypes { name } }', {}, (a) => expect(a.errors).toEqual([])],
+    [
+      'schedule',
+      'query($id: ID!) { schedule(id: $id) { id input recentJobs { id } } }',
+      { id: victim.schedule },
+      'null',
+    ],
+    ['schedules', '{ schedules { id input } }', {}, (a) => expect(a.errors).toEqual([])],
+    // A position on the bus read from Redis's clock: no event id of anyone's.
+    [
+      'eventCursor',
+      '{ eventCursor }',
+      {},
+      (a) => expect(a.data?.eventCursor).toMatch(/^\d+-999999999$/),
+    ],
     // Queue counts are per queue, shared by tenants; they carry no id or payload of anyone's job.
     [
       'queues',
@@ -316,6 +348,36 @@ describe('tenant isolation matrix', () => {
       { id: victim.keyId },
       'FORBIDDEN',
     ],
+    [
+      'upsertSchedule',
+      'mutation($i: ScheduleInput!) { upsertSchedule(input: $i) { id } }',
+      { i: { id: victim.schedule, type: 'echo', everyMs: 1000 } },
+      'NOT_FOUND',
+    ],
+    [
+      'pauseSchedule',
+      'mutation($id: ID!) { pauseSchedule(id: $id, note: "mallory") { id } }',
+      { id: victim.schedule },
+      'NOT_FOUND',
+    ],
+    [
+      'resumeSchedule',
+      'mutation($id: ID!) { resumeSchedule(id: $id) { id } }',
+      { id: victim.schedule },
+      'NOT_FOUND',
+    ],
+    [
+      'triggerSchedule',
+      'mutation($id: ID!) { triggerSchedule(id: $id) { id } }',
+      { id: victim.schedule },
+      'NOT_FOUND',
+    ],
+    [
+      'deleteSchedule',
+      'mutation($id: ID!) { deleteSchedule(id: $id) }',
+      { id: victim.schedule },
+      'NOT_FOUND',
+    ],
     ['pauseQueue', 'mutation { pauseQueue(name: "default") { name paused } }', {}, 'FORBIDDEN'],
     ['unregisterJobType', 'mutation { unregisterJobType(name: "echo") }', {}, 'FORBIDDEN'],
     ['resumeQueue', 'mutation { resumeQueue(name: "default") { name paused } }', {}, 'FORBIDDEN'],
@@ -356,6 +418,15 @@ describe('tenant isolation matrix', () => {
         a,
       );
       expect(paused.data!.queues.filter((q) => q.paused)).toEqual([]);
+      // acme's schedule is still there, as acme left it: paused, hourly, no run started.
+      const sched = await stack.gql<{
+        schedule: { paused: boolean; everyMs: number; recentJobs: unknown[] } | null;
+      }>(
+        'query($id: ID!) { schedule(id: $id) { paused everyMs recentJobs { id } } }',
+        { id: victim.schedule },
+        a,
+      );
+      expect(sched.data?.schedule).toEqual({ paused: true, everyMs: 3_600_000, recentJobs: [] });
     });
   }
 

@@ -82,3 +82,14 @@ describe('nextRunTimes across daylight saving in Europe/Berlin', () => {
     expect(cronProblem('*/5 * * * *')).toBeNull();
   });
 });
+
+describe('nextCronTimes cost', () => {
+  it('lists times of a cron that fires every second in a few milliseconds', () => {
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++)
+      expect(
+        nextCronTimes('* * * * * *', BERLIN, Date.parse('2026-10-25T00:59:58Z'), 5),
+      ).toHaveLength(5);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});

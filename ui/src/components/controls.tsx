@@ -36,6 +36,11 @@ export function Controls({
   const [answer, setAnswer] = useState<unknown>(undefined);
   const final = FINAL.has(job.status);
   const durable = job.backend === 'TEMPORAL';
+  const retryable = job.status === 'FAILED' || job.status === 'CANCELLED';
+  const signals = durable && !final && !!type && type.signals.length > 0;
+  const queries = durable && !!type && type.queries.length > 0;
+  // Nothing this run allows: no empty box.
+  if (final && !retryable && !queries && !message) return null;
 
   const run = async (label: string, query: string, vars: Record<string, unknown>) => {
     setMessage(null);
@@ -74,7 +79,7 @@ export function Controls({
             Cancel
           </button>
         )}
-        {(job.status === 'FAILED' || job.status === 'CANCELLED') && (
+        {retryable && (
           <button
             type="button"
             onClick={() =>
@@ -100,7 +105,7 @@ export function Controls({
           </button>
         )}
       </div>
-      {durable && !final && type && type.signals.length > 0 && (
+      {signals && type && (
         <div className="signal">
           <label>
             Signal{' '}
@@ -130,7 +135,7 @@ export function Controls({
           )}
         </div>
       )}
-      {durable && type && type.queries.length > 0 && (
+      {queries && type && (
         <div className="query">
           <label>
             Query{' '}

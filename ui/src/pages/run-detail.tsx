@@ -34,6 +34,10 @@ interface Detail {
   input: unknown;
   result: unknown;
   error: string | null;
+  /** With flows. */
+  parent?: { id: string; type: string } | null;
+  /** With schedules. */
+  scheduleId?: string | null;
   workflow: {
     workflowId: string;
     runId: string | null;
@@ -58,10 +62,11 @@ interface LogLine {
   line: string;
 }
 
-const DETAIL = `query Run($id: ID!) {
+/** The run's fields; `extra` adds those of the schema's optional parts (flows, schedules). */
+const detailQuery = (extra: string) => `query Run($id: ID!) {
   job(id: $id) {
     id type status backend queue priority progress attempts maxAttempts routingReason
-    createdAt startedAt finishedAt input result error
+    createdAt startedAt finishedAt input result error ${extra}
     workflow { workflowId runId workflowType taskQueue temporalStatus historyLength
       pendingActivities { activityId activityType attempt state lastFailure } }
   }
@@ -160,7 +165,13 @@ export function RunDetail() {
   // The job itself, again after each control action and each status change.
   useEffect(() => {
     void client
-      .query(DETAIL, { id }, { requestPolicy: 'network-only' })
+      .query(
+        detailQuery(
+          `${caps.flows ? 'parent { id type }' : ''} ${caps.schedules ? 'scheduleId' : ''}`,
+        ),
+        { id },
+        { requestPolicy: 'network-only' },
+      )
       .toPromise()
       .then((r) => {
         if (r.error) setError(errorText(r.error));
@@ -169,7 +180,7 @@ export function RunDetail() {
           setTypes(r.data.jobTypes as (TypeInfo & { name: string })[]);
         }
       });
-  }, [client, id, tick]);
+  }, [client, id, tick, caps]);
 
   // Live first, then history: the subscription starts from the bus's newest id before the
   // stored events are read, so nothing falls between the two; both are merged by event id in
@@ -329,6 +340,26 @@ export function RunDetail() {
         <dd>{shown.startedAt ? duration(shown.startedAt, shown.finishedAt) : '–'}</dd>
         <dt>routing</dt>
         <dd data-testid="routing-reason">{job.routingReason}</dd>
+        {job.parent && (
+          <>
+            <dt>parent</dt>
+            <dd>
+              <Link href={`/runs/${encodeURIComponent(job.parent.id)}`}>
+                {job.parent.type} {job.parent.id.slice(0, 8)}
+              </Link>
+            </dd>
+          </>
+        )}
+        {job.scheduleId && (
+          <>
+            <dt>schedule</dt>
+            <dd>
+              <Link href={`/runs?schedule=${encodeURIComponent(job.scheduleId)}`}>
+                {job.scheduleId.slice(0, 8)}
+              </Link>
+            </dd>
+          </>
+        )}
       </dl>
       {canOperate(principal) && (
         <Controls job={shown} type={type} onDone={() => setTick((t) => t + 1)} />
