@@ -293,25 +293,14 @@ export class JobStore {
     );
   }
 
-  /** Unfinished jobs of a backend created before `before`, oldest first (the reconciler's work list). */
-  async unfinished(
+  /** Unfinished jobs of a backend created before `before`, oldest first, after the keyset position `after` (the reconciler's work list). */
+  unfinished(
     backend: Backend,
     before: Date,
     limit: number,
     after?: JobCursor,
   ): Promise<JobRecord[]> {
-    const params: unknown[] = [backend, before, limit];
-    let cond = '';
-    if (after) {
-      params.push(after.createdAt, after.id);
-      cond = 'AND (created_at, id) > ($4, $5)';
-    }
-    const rows: JobRow[] = await this.ds.query(
-      `SELECT ${COLUMNS} FROM jobs WHERE backend = $1 AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-       AND created_at < $2 ${cond} ORDER BY created_at, id LIMIT $3`,
-      params,
-    );
-    return rows.map(toRecord);
+    return this.walk(backend, before, limit, after, '');
   }
 
   /**
@@ -319,11 +308,30 @@ export class JobStore {
    * attempt yet), after the keyset position `after`, oldest first: what the submission
    * relay checks against the engine.
    */
-  async notStarted(
+  notStarted(
     backend: Backend,
     before: Date,
     limit: number,
     after?: JobCursor,
+  ): Promise<JobRecord[]> {
+    return this.walk(
+      backend,
+      before,
+      limit,
+      after,
+      `AND status IN ('QUEUED', 'DELAYED') AND attempts = 0 AND started_at IS NULL
+         -- A flow's nodes reach their engine with their root, never alone.
+         AND parent_id IS NULL`,
+    );
+  }
+
+  /** Unfinished jobs of `backend` matching `extra`, in (created_at, id) order after `after`. */
+  private async walk(
+    backend: Backend,
+    before: Date,
+    limit: number,
+    after: JobCursor | undefined,
+    extra: string,
   ): Promise<JobRecord[]> {
     const params: unknown[] = [backend, before, limit];
     let cond = '';
@@ -334,10 +342,8 @@ export class JobStore {
     // The first status test is the predicate of the partial index jobs_unfinished.
     const rows: JobRow[] = await this.ds.query(
       `SELECT ${COLUMNS} FROM jobs WHERE backend = $1
-         AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED') AND status IN ('QUEUED', 'DELAYED')
-         AND attempts = 0 AND started_at IS NULL AND created_at < $2 ${cond}
-         -- A flow's nodes reach their engine with their root, never alone.
-         AND parent_id IS NULL
+         AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         AND created_at < $2 ${cond} ${extra}
        ORDER BY created_at, id LIMIT $3`,
       params,
     );

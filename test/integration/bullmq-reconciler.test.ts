@@ -1,27 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../src/model/job-event';
+import { FINAL, lossyEmitter } from '../helpers/lossy-emitter';
 import { getJob, submit as submitJob, waitForStatus } from '../helpers/ops';
 import { startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';
 
-const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-/** Jobs whose final event the worker "loses", as when BullMQ's reply to it is lost. */
+/** Jobs whose final event the worker "loses". */
 const losing = new Set<string>();
-
-/**
- * A lost reply cannot be had on demand from a real Redis, so this emitter stands in for a
- * worker that never heard BullMQ's answer to its moveToFinished: it drops the final events of
- * the jobs in `losing` and passes everything else to the real emitter. BullMQ itself still
- * moves the job to completed or failed, as it does when only the reply is lost.
- */
-function lossy(real: BusEmitter): BusEmitter {
-  const drop = (e: NewJobEvent): boolean => FINAL.has(e.type) && losing.has(e.jobId);
-  return Object.assign(Object.create(real) as BusEmitter, {
-    emitOne: async (e: NewJobEvent): Promise<JobEvent> =>
-      drop(e) ? { ...e, id: '0-0', timestamp: new Date().toISOString() } : real.emitOne(e),
-  });
-}
+const lossy = lossyEmitter(losing);
 
 let stack: Stack;
 let key: string;

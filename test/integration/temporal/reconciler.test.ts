@@ -1,25 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { BusEmitter } from '../../../src/bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../../src/model/job-event';
+import { FINAL, lossyEmitter } from '../../helpers/lossy-emitter';
 import { startTemporalStack } from '../../helpers/temporal-stack';
 import type { TemporalStack } from '../../helpers/temporal-stack';
 
-const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-/** Jobs whose final sink event the worker "loses", as when it dies right after the workflow task. */
+/** Jobs whose final event the worker "loses". */
 const losing = new Set<string>();
-
-/**
- * A network fault cannot be had on demand, so this emitter stands in for a
- * worker whose sink call never reached Redis: it drops the final events of the
- * jobs in `losing` and passes everything else to the real emitter.
- */
-function lossy(real: BusEmitter): BusEmitter {
-  const drop = (e: NewJobEvent): boolean => FINAL.has(e.type) && losing.has(e.jobId);
-  return Object.assign(Object.create(real) as BusEmitter, {
-    emitOne: async (e: NewJobEvent): Promise<JobEvent> =>
-      drop(e) ? { ...e, id: '0-0', timestamp: new Date().toISOString() } : real.emitOne(e),
-  });
-}
+const lossy = lossyEmitter(losing);
 
 let stack: TemporalStack;
 let key: string;
