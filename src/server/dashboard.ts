@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { sendBuiltPage } from './built-page';
 import { join } from 'node:path';
 import express from 'express';
 import type { Request, Response } from 'express';
@@ -59,21 +60,11 @@ export function dashboardRoutes(o: DashboardOptions = {}): express.Router {
     return page;
   };
   const serve = (_req: Request, res: Response): void => {
-    const html = render();
-    if (html === null) {
-      res
-        .status(503)
-        .type('text/plain')
-        .send(`The dashboard is not built: run 'node scripts/build-ui.mjs' (writes ${dir}).\n`);
-      return;
-    }
-    res.set({
-      'Content-Security-Policy': csp,
-      'Cache-Control': 'no-store',
-      'Referrer-Policy': 'no-referrer',
-      'X-Content-Type-Options': 'nosniff',
+    sendBuiltPage(res, render(), csp, {
+      what: 'The dashboard',
+      script: 'scripts/build-ui.mjs',
+      dir,
     });
-    res.type('html').send(html);
   };
 
   const router = express.Router();

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { sendBuiltPage } from './built-page';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import type { Request, Response } from 'express';
@@ -88,21 +89,12 @@ export function graphiqlRoutes(o: GraphiqlOptions): express.Router {
   };
 
   const serve = (req: Request, res: Response): void => {
-    const html = render(!!keyHeaders && (o.devKeyForRemote === true || isLoopback(req)));
-    if (html === null) {
-      res
-        .status(503)
-        .type('text/plain')
-        .send(`GraphiQL is not built: run 'node scripts/build-graphiql.mjs' (writes ${dir}).\n`);
-      return;
-    }
-    res.set({
-      'Content-Security-Policy': csp,
-      'Cache-Control': 'no-store',
-      'Referrer-Policy': 'no-referrer',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    res.type('html').send(html);
+    sendBuiltPage(
+      res,
+      render(!!keyHeaders && (o.devKeyForRemote === true || isLoopback(req))),
+      csp,
+      { what: 'GraphiQL', script: 'scripts/build-graphiql.mjs', dir },
+    );
   };
 
   const router = express.Router();

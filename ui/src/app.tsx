@@ -2,8 +2,6 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { Provider } from 'urql';
 import { Link, Route, Router, Switch, useLocation } from 'wouter';
 import { AuthContext } from './lib/auth-context';
-import { CapabilitiesContext, capabilitiesOf } from './lib/capabilities';
-import type { Capabilities } from './lib/capabilities';
 import type { Auth } from './lib/auth-context';
 import { connect, probe } from './lib/client';
 import { pageConfig } from './lib/config';
@@ -31,15 +29,7 @@ async function boardSession(key: string | null): Promise<void> {
   }).catch(() => undefined);
 }
 
-function Nav({
-  principal,
-  caps,
-  onSignOut,
-}: {
-  principal: Principal;
-  caps: Capabilities;
-  onSignOut(): void;
-}) {
+function Nav({ principal, onSignOut }: { principal: Principal; onSignOut(): void }) {
   const [loc] = useLocation();
   const item = (href: string, label: string) => (
     <Link href={href} className={loc === href || loc.startsWith(`${href}/`) ? 'active' : ''}>
@@ -52,7 +42,7 @@ function Nav({
       {item('/runs', 'Runs')}
       {item('/dead-letters', 'Dead letters')}
       {item('/queues', 'Queues')}
-      {caps.schedules && item('/schedules', 'Schedules')}
+      {item('/schedules', 'Schedules')}
       {item('/job-types', 'Job types')}
       {isAdmin(principal) && item('/workers', 'Workers')}
       {isAdmin(principal) && (
@@ -73,7 +63,6 @@ function Nav({
 
 export function App() {
   const [principal, setPrincipal] = useState<Principal | null>(null);
-  const [caps, setCaps] = useState<Capabilities>({ schedules: false, flows: false });
   const [key, setKey] = useState<string | null>(() => storedKey());
   const [checking, setChecking] = useState<boolean>(() => !!storedKey());
   const connection = useMemo(() => (key && principal ? connect(key) : null), [key, principal]);
@@ -83,9 +72,8 @@ export function App() {
   useEffect(() => {
     const k = storedKey();
     if (!k) return;
-    void Promise.all([probe<{ me: Principal }>(k, ME), capabilitiesOf(k)]).then(([r, c]) => {
+    void probe<{ me: Principal }>(k, ME).then((r) => {
       if (r.data) {
-        setCaps(c);
         setPrincipal(r.data.me);
       } else {
         forgetKey();
@@ -99,11 +87,7 @@ export function App() {
     const r = await probe<{ me: Principal }>(k, ME);
     if (!r.data) return r.error ?? 'sign-in failed';
     storeKey(k);
-    const [c] = await Promise.all([
-      capabilitiesOf(k),
-      r.data.me.role === 'ADMIN' ? boardSession(k) : undefined,
-    ]);
-    setCaps(c);
+    if (r.data.me.role === 'ADMIN') await boardSession(k);
     setKey(k);
     setPrincipal(r.data.me);
     return null;
@@ -128,28 +112,26 @@ export function App() {
         <SignIn onSignIn={signIn} />
       ) : (
         <AuthContext.Provider value={auth}>
-          <CapabilitiesContext.Provider value={caps}>
-            <Provider value={auth.connection.urql}>
-              <Nav principal={auth.principal} caps={caps} onSignOut={signOut} />
-              <main className="main">
-                <Suspense fallback={<p className="muted">Loading…</p>}>
-                  <Switch>
-                    <Route path="/runs/:id" component={RunDetail} />
-                    <Route path="/runs" component={Runs} />
-                    <Route path="/dead-letters" component={DeadLetters} />
-                    <Route path="/queues" component={Queues} />
-                    <Route path="/job-types" component={JobTypes} />
-                    <Route path="/job-types/:name" component={JobTypes} />
-                    <Route path="/workers" component={Workers} />
-                    {caps.schedules && <Route path="/schedules" component={Schedules} />}
-                    <Route>
-                      <Runs />
-                    </Route>
-                  </Switch>
-                </Suspense>
-              </main>
-            </Provider>
-          </CapabilitiesContext.Provider>
+          <Provider value={auth.connection.urql}>
+            <Nav principal={auth.principal} onSignOut={signOut} />
+            <main className="main">
+              <Suspense fallback={<p className="muted">Loading…</p>}>
+                <Switch>
+                  <Route path="/runs/:id" component={RunDetail} />
+                  <Route path="/runs" component={Runs} />
+                  <Route path="/dead-letters" component={DeadLetters} />
+                  <Route path="/queues" component={Queues} />
+                  <Route path="/job-types" component={JobTypes} />
+                  <Route path="/job-types/:name" component={JobTypes} />
+                  <Route path="/workers" component={Workers} />
+                  <Route path="/schedules" component={Schedules} />
+                  <Route>
+                    <Runs />
+                  </Route>
+                </Switch>
+              </Suspense>
+            </main>
+          </Provider>
         </AuthContext.Provider>
       )}
     </Router>

@@ -8,7 +8,6 @@ import { StatusBadge, Time, duration } from '../components/status-badge';
 import { Timeline } from '../components/timeline';
 import { WorkflowSteps } from '../components/workflow-steps';
 import { FlowGraph } from '../components/flow-graph';
-import { useCapabilities } from '../lib/capabilities';
 import { useAuth } from '../lib/auth-context';
 import { pageConfig } from '../lib/config';
 import { CURSOR, EVENT_FIELDS, watchEvents } from '../lib/live-events';
@@ -151,7 +150,6 @@ export function RunDetail() {
   const { id } = useParams<{ id: string }>();
   const client = useClient();
   const { connection, principal } = useAuth();
-  const caps = useCapabilities();
   const [job, setJob] = useState<Detail | null | undefined>(undefined);
   const [types, setTypes] = useState<(TypeInfo & { name: string })[]>([]);
   const [events, setEvents] = useState<LiveEvent[]>([]);
@@ -166,9 +164,7 @@ export function RunDetail() {
   useEffect(() => {
     void client
       .query(
-        detailQuery(
-          `${caps.flows ? 'parent { id type }' : ''} ${caps.schedules ? 'scheduleId' : ''}`,
-        ),
+        detailQuery('parent { id type } scheduleId'),
         { id },
         { requestPolicy: 'network-only' },
       )
@@ -180,7 +176,7 @@ export function RunDetail() {
           setTypes(r.data.jobTypes as (TypeInfo & { name: string })[]);
         }
       });
-  }, [client, id, tick, caps]);
+  }, [client, id, tick]);
 
   // Live first, then history: the subscription starts from the bus's newest id before the
   // stored events are read, so nothing falls between the two; both are merged by event id in
@@ -393,7 +389,7 @@ export function RunDetail() {
       </div>
       {job.workflow && <TemporalDetails wf={job.workflow} />}
       {job.backend === 'TEMPORAL' && <WorkflowSteps events={events} />}
-      {caps.flows && <FlowGraph key={job.id} id={job.id} />}
+      <FlowGraph key={job.id} id={job.id} />
     </section>
   );
 }

@@ -6,7 +6,6 @@ import { useAuth } from '../lib/auth-context';
 import { CURSOR, watchEvents } from '../lib/live-events';
 import type { LiveEvent } from '../lib/live-events';
 import { STATUSES, statusAfter } from '../lib/status';
-import { useCapabilities } from '../lib/capabilities';
 import { canOperate } from '../lib/session';
 import { errorText, useMutate } from '../lib/use-gql';
 import { useUrlState } from '../lib/url-state';
@@ -92,7 +91,6 @@ function applyEvent(rows: RunRow[], e: LiveEvent, addNew: (e: LiveEvent) => bool
 
 function Filters() {
   const [p, set] = useUrlState();
-  const caps = useCapabilities();
   const [id, setId] = useState(p.get('id') ?? '');
   return (
     <form
@@ -159,22 +157,18 @@ function Filters() {
         defaultValue={p.get('to') ?? ''}
         onChange={(e) => set({ to: e.target.value, after: null })}
       />
-      {caps.schedules && (
-        <input
-          aria-label="schedule"
-          placeholder="schedule id"
-          defaultValue={p.get('schedule') ?? ''}
-          onBlur={(e) => set({ schedule: e.target.value.trim(), after: null })}
-        />
-      )}
-      {caps.flows && (
-        <input
-          aria-label="parent"
-          placeholder="parent id"
-          defaultValue={p.get('parent') ?? ''}
-          onBlur={(e) => set({ parent: e.target.value.trim(), after: null })}
-        />
-      )}
+      <input
+        aria-label="schedule"
+        placeholder="schedule id"
+        defaultValue={p.get('schedule') ?? ''}
+        onBlur={(e) => set({ schedule: e.target.value.trim(), after: null })}
+      />
+      <input
+        aria-label="parent"
+        placeholder="parent id"
+        defaultValue={p.get('parent') ?? ''}
+        onBlur={(e) => set({ parent: e.target.value.trim(), after: null })}
+      />
       <input
         aria-label="id"
         placeholder="job id"
