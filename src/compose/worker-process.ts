@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BullmqWorkers } from '../../workers/bullmq/bullmq-worker';
-import type { QueueLimits } from '../../workers/bullmq/bullmq-worker';
+import type { QueueLimits } from '../../workers/shared/queue-limits';
 import { JobLogger } from '../../workers/shared/job-logger';
 import type { ServedJob } from '../../workers/shared/served-job';
 import { startTemporalWorker } from '../../workers/temporal/worker';
@@ -19,7 +19,7 @@ import type { Definition } from '../sdk/definition-types';
 import { inputChecker } from '../sdk/input-check';
 import { resolveDefinitions } from '../sdk/resolve';
 import type { ResolvedDefinitions } from '../sdk/resolve';
-import type { ScheduledRun } from '../jobs/scheduled-runs';
+import type { ScheduledRun } from '../model/schedule';
 
 /** What a worker process runs and what it talks to. */
 export interface WorkerProcessOptions {

@@ -1,6 +1,6 @@
 import { requireRole, tenantScope } from '../auth/principal';
 import type { Principal } from '../auth/principal';
-import { validateSignalPayload } from './input-validator';
+import { validateSignalPayload } from '../registry/input-validator';
 import { AppError, badInput, conflict } from '../model/app-error';
 import { ErrorCode } from '../model/error-code';
 import { Backend, FINAL_STATUSES, JobStatus, Role } from '../model/enums';

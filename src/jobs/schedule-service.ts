@@ -13,7 +13,7 @@ import { nextRunTimes } from '../model/schedule-times';
 import { route } from '../router';
 import type { JobStore } from '../store/job-store';
 import type { ScheduleStore, StoredSchedule } from '../store/schedule-store';
-import { validateInput } from './input-validator';
+import { validateInput } from '../registry/input-validator';
 import { temporalMissing } from './lanes-access';
 import { checkTiming, specHash } from './schedule-checks';
 import type { ScheduledRuns } from './scheduled-runs';

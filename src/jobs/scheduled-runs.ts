@@ -2,26 +2,9 @@ import type { BusEmitter } from '../bus/event-emitter';
 import { Backend, JobEventType, JobStatus, Priority } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobTypeCatalog } from '../model/job-type';
+import type { ScheduledRun } from '../model/schedule';
 import type { JobStore } from '../store/job-store';
 
-/** One run an engine's schedule started, as the worker (or a trigger) reports it. */
-export interface ScheduledRun {
-  /**
-   * The run's job id, derived by the engine from the schedule id and the due time: BullMQ's
-   * `repeat:<schedule>:<due ms>`, Temporal's `<workflow id>-<due time>`. The same due time
-   * always gives the same id, on every worker and after every restart.
-   */
-  jobId: string;
-  scheduleId: string;
-  tenant: string;
-  type: string;
-  backend: Backend;
-  queue: string;
-  input: unknown;
-  priority?: Priority | null;
-  /** When the engine said the run was due. */
-  dueAt?: Date | null;
-}
 
 /**
  * Gives each run an engine's schedule starts its jobgate row and QUEUED event, exactly once.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { requireRole } from '../auth/principal';
 import type { Principal } from '../auth/principal';
-import { validateInput } from './input-validator';
+import { validateInput } from '../registry/input-validator';
 import { AppError, badInput, unavailable } from '../model/app-error';
 import { Backend, JobStatus, Priority, Role } from '../model/enums';
 import type { JobRecord } from '../model/job-record';

@@ -65,3 +65,22 @@ export const MIN_EVERY_MS = 1000;
 
 /** The tenant of schedules declared in code (a worker serves every tenant). */
 export const CODE_SCHEDULE_TENANT = 'default';
+
+/** One run an engine's schedule started, as the worker (or a trigger) reports it. */
+export interface ScheduledRun {
+  /**
+   * The run's job id, derived by the engine from the schedule id and the due time: BullMQ's
+   * `repeat:<schedule>:<due ms>`, Temporal's `<workflow id>-<due time>`. The same due time
+   * always gives the same id, on every worker and after every restart.
+   */
+  jobId: string;
+  scheduleId: string;
+  tenant: string;
+  type: string;
+  backend: Backend;
+  queue: string;
+  input: unknown;
+  priority?: Priority | null;
+  /** When the engine said the run was due. */
+  dueAt?: Date | null;
+}

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { printJobgateSchema } from '../../schema/emit-schema';
+import { printJobgateSchema } from '../../resolvers/emit-schema';
 
 const root = join(__dirname, '..', '..');
 

@@ -17,7 +17,8 @@ import type { JobLogger } from '../shared/job-logger';
 import { runAttempt } from '../shared/run-attempt';
 import type { ServedJob } from '../shared/served-job';
 import { repeatStrategy } from '../../src/lanes/bullmq/bullmq-repeat';
-import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
+import type { ScheduledRun } from '../../src/model/schedule';
+import type { QueueLimits } from '../shared/queue-limits';
 import { ScheduleGate } from './schedule-gate';
 import type { Admission } from './schedule-gate';
 import { ChildFailurePolicy } from '../../src/model/flow';
@@ -54,17 +55,6 @@ const dueAtOf = (jobId: string, fallback: number): Date => {
   const ms = Number(jobId.split(':').at(-1));
   return new Date(Number.isFinite(ms) && ms > 0 ? ms : fallback);
 };
-
-/** One queue and the limits its workers apply (BullMQ's own concurrency, global concurrency and limiter). */
-export interface QueueLimits {
-  name: string;
-  /** Attempts at once in this process. */
-  concurrency: number;
-  /** Attempts at once across all workers. */
-  globalConcurrency?: number;
-  /** Starts per window across all workers. */
-  rateLimit?: { max: number; durationMs: number };
-}
 
 const never = new AbortController().signal;
 

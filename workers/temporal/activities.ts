@@ -9,7 +9,7 @@ import type { ServedJob } from '../shared/served-job';
 import { temporalEvent } from './shared';
 import type { ActivityArgs, ScheduledRunArgs } from './shared';
 import { Backend } from '../../src/model/enums';
-import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
+import type { ScheduledRun } from '../../src/model/schedule';
 import type { ChildOutcome } from '../../src/model/flow';
 
 /** What the activities need from the worker process. */

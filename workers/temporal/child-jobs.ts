@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { BusEmitter } from '../../src/bus/event-emitter';
-import { validateInput } from '../../src/jobs/input-validator';
+import { validateInput } from '../../src/registry/input-validator';
 import { AppError } from '../../src/model/app-error';
 import { Backend, JobEventType, JobStatus, Priority } from '../../src/model/enums';
 import type { JobTypeCatalog } from '../../src/model/job-type';

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Backend, JobEventType } from '../../src/model/enums';
-import type { QueueLimits } from '../bullmq/bullmq-worker';
+import type { QueueLimits } from '../shared/queue-limits';
 import type { JobLogger } from '../shared/job-logger';
 import type { ServedJob } from '../shared/served-job';
 import { createActivities } from './activities';
@@ -16,7 +16,7 @@ import { activityEventsInterceptor } from './interceptors';
 import { taskQueueName } from './shared';
 import { PinoTemporalLogger } from './temporal-logger';
 import type { JobgateSinks, SinkEvent } from './shared';
-import type { ScheduledRun } from '../../src/jobs/scheduled-runs';
+import type { ScheduledRun } from '../../src/model/schedule';
 
 export interface TemporalWorkerOptions {
   /** Temporal frontend, host:port. */

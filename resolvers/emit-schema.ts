@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { buildJobgateSchema } from '../resolvers/build-schema';
+import { buildJobgateSchema } from './build-schema';
 
 /** The SDL committed as schema/schema.graphql. */
 export const printJobgateSchema = (): string =>
