@@ -25,12 +25,8 @@ afterAll(async () => {
 });
 
 const schedule = (): string => `s-${randomBytes(4).toString('hex')}`;
-const ask = (
-  id: string,
-  s: string,
-  overlap: OverlapPolicy,
-  trigger = false,
-): Promise<Admission> => gate.admit(id, s, overlap, trigger, HOLD);
+const ask = (id: string, s: string, overlap: OverlapPolicy, trigger = false): Promise<Admission> =>
+  gate.admit(id, s, overlap, trigger, HOLD);
 const kinds = async (...admissions: Promise<Admission>[]): Promise<string[]> =>
   (await Promise.all(admissions)).map((a) => a.kind);
 const release = async (a: Admission): Promise<void> => {

@@ -90,8 +90,7 @@ describe('layers', () => {
         const to = layerOf(target(file, spec));
         if (!to) continue; // outside the layered folders (package.json, a built file)
         edges++;
-        if (to.rank > from.rank)
-          upward.push(`${file} (${from.name}) imports ${spec} (${to.name})`);
+        if (to.rank > from.rank) upward.push(`${file} (${from.name}) imports ${spec} (${to.name})`);
       }
     }
     expect(edges).toBeGreaterThan(300);
