@@ -81,3 +81,11 @@ export function nestingDepth(text: string): number {
 
 /** Deepest text nesting let through to the parser: far above any operation the depth rule accepts. */
 export const maxNesting = (maxQueryDepth: number): number => Math.max(128, 4 * maxQueryDepth);
+
+/** Why a document's text is refused before parsing (see nestingDepth); HTTP and WebSocket alike. */
+export const nestingMessage = (maxNesting: number): string =>
+  `the document nests {, ( or [ more than ${maxNesting} levels deep; no operation that deep can pass the depth limit`;
+
+/** Why a request with U+0000 is refused: Postgres cannot store it. HTTP and WebSocket alike. */
+export const NUL_MESSAGE =
+  'the request contains a NUL character (\\u0000), which jobgate cannot store; remove it';
