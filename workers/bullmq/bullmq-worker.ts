@@ -1,12 +1,11 @@
-import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BusKeys } from '../../src/bus/bus-keys';
 import type { BusEmitter } from '../../src/bus/event-emitter';
-import type { NewJobEvent } from '../../src/model/job-event';
 import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
-import { Backend, JobEventType } from '../../src/model/enums';
+import { JobEventType } from '../../src/model/enums';
 import {
   bullPrefix,
   CANCELLED_REASON as CANCELLED,
@@ -20,7 +19,9 @@ import { repeatStrategy } from '../../src/lanes/bullmq/bullmq-repeat';
 import type { ScheduledRun } from '../../src/model/schedule';
 import type { QueueLimits } from '../shared/queue-limits';
 import { ScheduleGate } from './schedule-gate';
-import type { Admission } from './schedule-gate';
+import { ScheduledAdmission } from './scheduled-admission';
+import { BullmqOutcomes } from './outcomes';
+import { jobEvent, startedAttempt } from './job-attempts';
 import { ChildFailurePolicy } from '../../src/model/flow';
 import { BullmqFlowHooks } from './bullmq-flow-hooks';
 
@@ -47,27 +48,7 @@ export interface BullmqWorkersOptions {
   recordScheduledRun?: (run: ScheduledRun) => Promise<unknown>;
 }
 
-/** How long the buffered run of a BUFFER_ONE schedule waits before it looks again, ms. */
-const BUFFER_RECHECK_MS = 200;
-
-/** The due time BullMQ put in a scheduler job's id (`repeat:<scheduler>:<due ms>`). */
-const dueAtOf = (jobId: string, fallback: number): Date => {
-  const ms = Number(jobId.split(':').at(-1));
-  return new Date(Number.isFinite(ms) && ms > 0 ? ms : fallback);
-};
-
 const never = new AbortController().signal;
-
-/**
- * The attempt a start is: BullMQ counts starts (`attemptsStarted`, which a
- * stalled job's rerun raises too) apart from failures (`attemptsMade`).
- */
-const startedAttempt = (job: BullJob<BullmqJobData>): number =>
-  Math.max((job.attemptsStarted ?? 0) - (job.data.deferrals ?? 0), job.attemptsMade + 1);
-
-/** The attempt that just ended (completed, failed or cancelled). */
-const endedAttempt = (job: BullJob<BullmqJobData>): number =>
-  Math.max((job.attemptsStarted ?? 0) - (job.data.deferrals ?? 0), job.attemptsMade);
 
 /** Runs the processors of the given queues; emits STARTED, PROGRESS, RETRYING, COMPLETED, FAILED, CANCELLED. */
 export class BullmqWorkers {
@@ -76,76 +57,28 @@ export class BullmqWorkers {
   private readonly pending = new Set<Promise<unknown>>();
   private cancelSub?: Redis;
   private readonly markers: Redis;
-  private readonly gate: ScheduleGate;
-  /** Scheduled runs dropped by their overlap policy: no events, no row. */
-  private readonly skipped = new Set<string>();
+  private readonly admission: ScheduledAdmission;
   private readonly flows: BullmqFlowHooks;
+  private readonly outcomes: BullmqOutcomes;
 
   constructor(private readonly o: BullmqWorkersOptions) {
     this.markers = new Redis(o.redisUrl, {
       maxRetriesPerRequest: null,
       connectionName: 'jobgate-worker',
     });
-    this.gate = new ScheduleGate(this.markers, o.prefix);
+    this.admission = new ScheduledAdmission(
+      new ScheduleGate(this.markers, o.prefix),
+      o.recordScheduledRun,
+    );
     this.flows = new BullmqFlowHooks(this.markers, o.prefix, o.emitter);
-  }
-
-  /**
-   * A run of a schedule: applies its overlap policy, then writes its row and QUEUED (once,
-   * whichever worker gets here first). Null for a run that does not start now.
-   */
-  private async admitScheduled(
-    job: BullJob<BullmqJobData>,
-    served: ServedJob,
-    token: string | undefined,
-  ): Promise<Admission | null> {
-    const { scheduleId } = job.data;
-    if (!scheduleId) return { kind: 'run', release: async () => {} };
-    const id = job.id as string;
-    const admission = await this.gate.admit(
-      id,
-      scheduleId,
-      job.data.overlap,
-      !!job.data.trigger,
-      served.timeoutMs + 30_000,
-    );
-    if (admission.kind === 'skip') {
-      this.skipped.add(id);
-      return null;
-    }
-    if (admission.kind === 'wait') {
-      await job.updateData({ ...job.data, deferrals: (job.data.deferrals ?? 0) + 1 });
-      await job.moveToDelayed(Date.now() + BUFFER_RECHECK_MS, token);
-      throw new DelayedError();
-    }
-    await this.o.recordScheduledRun?.({
-      jobId: id,
-      scheduleId,
-      tenant: job.data.tenant,
-      type: job.name,
-      backend: Backend.BULLMQ,
-      queue: job.queueName,
-      input: job.data.input,
-      priority: job.data.priority,
-      dueAt: dueAtOf(id, job.timestamp),
+    this.outcomes = new BullmqOutcomes({
+      prefix: o.prefix,
+      markers: this.markers,
+      emitter: o.emitter,
+      flows: this.flows,
+      track: (p) => this.track(p),
+      onFinished: o.onFinished,
     });
-    return admission;
-  }
-
-  /**
-   * A parent BullMQ failed without running because a FAIL_PARENT child failed: FAILED naming
-   * the child, or CANCELLED when the parent's tree is being cancelled.
-   */
-  private async parentFailed(job: BullJob<BullmqJobData>, message: string): Promise<void> {
-    const marker = await this.markers.get(cancelMarkerKey(this.o.prefix, job.id as string));
-    await this.o.emitter.emitOne(
-      marker !== null
-        ? this.event(job, JobEventType.CANCELLED, { message: marker })
-        : this.event(job, JobEventType.FAILED, {
-            message: await this.flows.deferredFailure(job, message),
-            meta: { ranProcessor: false },
-          }),
-    );
   }
 
   /**
@@ -162,22 +95,6 @@ export class BullmqWorkers {
         'could not tell the parent how many children are left',
       );
     }
-  }
-
-  private event(
-    job: BullJob<BullmqJobData>,
-    type: JobEventType,
-    extra: Partial<NewJobEvent> = {},
-  ): NewJobEvent {
-    return {
-      tenant: job.data.tenant,
-      source: Backend.BULLMQ,
-      type,
-      jobId: job.id as string,
-      jobType: job.name,
-      queue: job.queueName,
-      ...extra,
-    };
   }
 
   /** Emits without making the caller wait; shutdown waits for every one still in flight. */
@@ -202,7 +119,7 @@ export class BullmqWorkers {
     if (await this.markers.exists(cancelMarkerKey(this.o.prefix, job.id as string))) {
       throw new UnrecoverableError(CANCELLED);
     }
-    const admission = await this.admitScheduled(job, served, token);
+    const admission = await this.admission.admit(job, served.timeoutMs, token);
     if (!admission || admission.kind !== 'run') return { skipped: true };
     try {
       return await this.attempt(job, served, signal);
@@ -221,7 +138,7 @@ export class BullmqWorkers {
       // An earlier start ended with no outcome: its worker died or stalled, and BullMQ's
       // stalled-job check put the job back. Said here, before STARTED, so the order holds.
       await this.o.emitter.emitOne(
-        this.event(job, JobEventType.RETRYING, {
+        jobEvent(job, JobEventType.RETRYING, {
           attempt: attempt - 1,
           message: `attempt ${attempt - 1} stopped without an outcome (its worker died or stalled); running it again`,
         }),
@@ -229,8 +146,8 @@ export class BullmqWorkers {
     }
     const blocked = await this.flows.blockingChild(job);
     if (blocked) throw new UnrecoverableError(blocked);
-    await this.o.emitter.emitOne(this.event(job, JobEventType.STARTED, { attempt }));
-    const base = this.event(job, JobEventType.LOG, { attempt });
+    await this.o.emitter.emitOne(jobEvent(job, JobEventType.STARTED, { attempt }));
+    const base = jobEvent(job, JobEventType.LOG, { attempt });
     this.active++;
     try {
       const result = await runAttempt({
@@ -246,7 +163,7 @@ export class BullmqWorkers {
           progress: async (n) => {
             const progress = Math.max(0, Math.min(100, n));
             await Promise.all([
-              this.o.emitter.emitOne(this.event(job, JobEventType.PROGRESS, { attempt, progress })),
+              this.o.emitter.emitOne(jobEvent(job, JobEventType.PROGRESS, { attempt, progress })),
               job.updateProgress(progress),
             ]);
           },
@@ -299,55 +216,10 @@ export class BullmqWorkers {
         },
       );
       w.on('completed', (job, result) => {
-        if (this.skipped.delete(job.id as string)) return;
-        this.track(
-          this.o.emitter.emitOne(
-            this.event(job, JobEventType.COMPLETED, {
-              attempt: endedAttempt(job),
-              meta: { result: result ?? null },
-            }),
-          ),
-        );
-        this.o.onFinished?.(job.name, 'completed', Date.now() - job.timestamp);
+        if (!this.admission.skipped.delete(job.id as string)) this.outcomes.completed(job, result);
       });
       w.on('failed', (job, err) => {
-        if (!job) return;
-        const maxAttempts = job.opts.attempts ?? 1;
-        if (err.message === CANCELLED) {
-          this.track(
-            this.markers.get(cancelMarkerKey(this.o.prefix, job.id as string)).then((reason) =>
-              this.o.emitter.emitOne(
-                this.event(job, JobEventType.CANCELLED, {
-                  attempt: endedAttempt(job),
-                  message: reason ?? 'cancelled',
-                }),
-              ),
-            ),
-          );
-          this.o.onFinished?.(job.name, 'cancelled', Date.now() - job.timestamp);
-        } else if (job.deferredFailure) {
-          this.track(this.parentFailed(job, err.message));
-          this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
-        } else if (err.name !== 'UnrecoverableError' && job.attemptsMade < maxAttempts) {
-          this.track(
-            this.o.emitter.emitOne(
-              this.event(job, JobEventType.RETRYING, {
-                attempt: endedAttempt(job),
-                message: err.message,
-              }),
-            ),
-          );
-        } else {
-          this.track(
-            this.o.emitter.emitOne(
-              this.event(job, JobEventType.FAILED, {
-                attempt: endedAttempt(job),
-                message: err.message,
-              }),
-            ),
-          );
-          this.o.onFinished?.(job.name, 'failed', Date.now() - job.timestamp);
-        }
+        if (job) this.outcomes.failed(job, err);
       });
       w.on('error', (err) => this.o.log.error({ err, queue: name }, 'BullMQ worker error'));
       this.workers.push(w);
