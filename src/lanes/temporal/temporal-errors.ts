@@ -48,3 +48,12 @@ export function translateTemporalError(err: unknown, jobId: string): unknown {
   }
   return err;
 }
+
+/** Runs one Temporal call for `jobId`; what it throws comes out translated as above. */
+export async function translated<T>(jobId: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw translateTemporalError(err, jobId);
+  }
+}
