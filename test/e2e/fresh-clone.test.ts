@@ -1,7 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +121,9 @@ describe('a fresh clone', () => {
   let child: ChildProcess | undefined;
   let output = '';
   let passed = false;
+  let env: NodeJS.ProcessEnv = {};
+  let port = 0;
+  let temporalPort = 0;
 
   afterAll(async () => {
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
@@ -150,9 +161,9 @@ describe('a fresh clone', () => {
       for (const absent of ['node_modules', 'dist', '.tools', '.data'])
         expect(existsSync(join(dir, absent))).toBe(false);
 
-      const port = await freePortPair();
-      const temporalPort = await freePortPair();
-      const env: NodeJS.ProcessEnv = {};
+      port = await freePortPair();
+      temporalPort = await freePortPair();
+      env = {};
       // The environment of a shell, not of this test run (npm's and jest's variables, the test
       // Temporal server's address, NODE_ENV=test stay out).
       for (const [k, v] of Object.entries(process.env))
@@ -265,5 +276,132 @@ describe('a fresh clone', () => {
       passed = true;
     },
     TIMEOUT,
+  );
+  /** `npm start` in the clone, in its own process group; its output and its exit. */
+  const npmStart = (
+    extra: NodeJS.ProcessEnv,
+  ): {
+    pgid: number;
+    out: () => string;
+    exit: Promise<number | null>;
+    exited: () => boolean;
+  } => {
+    const npm = spawn('npm', ['start'], {
+      cwd: dir,
+      env: { ...env, ...extra },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = npm;
+    let text = '';
+    let done = false;
+    npm.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+    npm.stderr?.on('data', (d: Buffer) => (text += d.toString()));
+    const exit = new Promise<number | null>((r) =>
+      npm.once('exit', (code) => {
+        done = true;
+        r(code);
+      }),
+    );
+    return { pgid: npm.pid as number, out: () => text, exit, exited: () => done };
+  };
+
+  /** The promise's value, or 'hung' after `ms`; the timer does not outlive the call. */
+  const within = async <T>(p: Promise<T>, ms: number): Promise<T | 'hung'> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const leftIn = async (pgid: number): Promise<string[]> => {
+    let left: Proc[] = [];
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(250)) {
+      left = treeOf(-1, pgid).filter((p) => alive(p.pid));
+      if (left.length === 0) break;
+    }
+    return left.map((p) => `${p.pid} ${p.cmd}`);
+  };
+
+  it(
+    'without Go and without the Temporal CLI, npm start says what to do and starts nothing; with TEMPORAL_ENABLED=false it runs the BullMQ lane and builds nothing',
+    async () => {
+      // The clone the test above installed and built; its Temporal CLI is put aside.
+      const binary = join(dir, '.tools', 'bin', 'temporal');
+      expect(existsSync(binary)).toBe(true);
+      renameSync(binary, join(dir, '.tools', 'temporal.aside'));
+      // Nothing answers at TEMPORAL_ADDRESS (the port the dev server had is free again).
+      expect(await listening(temporalPort)).toBe(false);
+
+      const noGo = npmStart({ GO: join(dir, 'no-go-here', 'go') });
+      const code = await within(noGo.exit, 120_000);
+      if (code === 'hung') throw new Error(`npm start without Go did not exit:\n${noGo.out()}`);
+      expect(code).not.toBe(0);
+      const said = noGo.out();
+      for (const advice of [
+        'building it needs Go, which is not installed',
+        'install Go',
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_ENABLED=false',
+        'jobgate: nothing was started',
+      ])
+        expect(said).toContain(advice);
+      expect(said).not.toContain('jobgate is up');
+      expect(await listening(port)).toBe(false);
+      expect(await leftIn(noGo.pgid)).toEqual([]);
+      expect(existsSync(binary)).toBe(false);
+
+      // The BullMQ lane alone: no build, no Temporal, and the stack runs.
+      const bullOnly = npmStart({ GO: join(dir, 'no-go-here', 'go'), TEMPORAL_ENABLED: 'false' });
+      const base = `http://127.0.0.1:${port}`;
+      for (const until = Date.now() + 120_000; ; await sleep(500)) {
+        if (bullOnly.exited()) throw new Error(`npm start exited:\n${bullOnly.out()}`);
+        if (Date.now() > until) throw new Error(`/readyz did not answer:\n${bullOnly.out()}`);
+        if (
+          await fetch(`${base}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
+      }
+      const key = /admin key\s+(dev_[0-9a-f]+)/.exec(bullOnly.out())?.[1];
+      const gql = async (query: string, variables?: Record<string, unknown>): Promise<any> => {
+        const res = await fetch(`${base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ query, variables }),
+        });
+        return res.json();
+      };
+      const sub = await gql(
+        'mutation { submitJob(input: { type: "sleep", input: { ms: 50 } }) { id backend } }',
+      );
+      expect(sub.data?.submitJob.backend).toBe('BULLMQ');
+      let status = '';
+      for (const until = Date.now() + 30_000; Date.now() < until && status !== 'SUCCEEDED';) {
+        await sleep(300);
+        const r = await gql('query($id: ID!) { job(id: $id) { status } }', {
+          id: sub.data.submitJob.id,
+        });
+        status = r.data?.job?.status;
+      }
+      expect(status).toBe('SUCCEEDED');
+      expect(bullOnly.out()).not.toContain('building the Temporal');
+      expect(existsSync(binary)).toBe(false);
+      expect(treeOf(-1, bullOnly.pgid).some((p) => /temporal server/.test(p.cmd))).toBe(false);
+
+      process.kill(-bullOnly.pgid, 'SIGINT');
+      const stopped = await within(bullOnly.exit, 60_000);
+      expect(stopped).not.toBe('hung');
+      expect(await leftIn(bullOnly.pgid)).toEqual([]);
+      expect(await listening(port)).toBe(false);
+    },
+    5 * 60_000,
   );
 });
