@@ -2,10 +2,10 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { buildJobgateSchema } from '../resolvers/build-schema';
 import { startWorkerProcess } from './compose/worker-process';
 import { startAggregatorParts } from './compose/aggregator-parts';
 import { scheduleParts } from './compose/schedule-parts';
+import { startGatewayParts } from './compose/gateway-parts';
 import type { ScheduleService } from './jobs/schedule-service';
 import { Backend } from './model/enums';
 import type { JobTypeCatalog } from './model/job-type';
@@ -13,11 +13,11 @@ import type { Definition } from './sdk/definition-types';
 import { resolveDefinitions } from './sdk/resolve';
 import { KeyStore } from './auth/key-store';
 import { streamLag } from './projection/aggregator';
+import type { EventFeed } from './projection/event-feed';
+import type { Gateway } from './server/gateway';
 import type { AggregatorOptions, Aggregator } from './projection/aggregator';
 import { busKeys } from './bus/bus-keys';
 import { BusEmitter } from './bus/event-emitter';
-import { EventFeed } from './projection/event-feed';
-import { EventHub } from './bus/event-hub';
 import type { Config } from './config';
 import { JobService } from './jobs/job-service';
 import { RegistryService } from './jobs/registry-service';
@@ -25,14 +25,6 @@ import { TypeRegistry } from './registry/type-registry';
 import { WorkerPresence } from './registry/worker-presence';
 import { BullmqLane } from './lanes/bullmq/bullmq-lane';
 import type { DurableLane } from './lanes/temporal/durable-lane';
-import { AuditStore } from './store/audit-store';
-import { bullBoardRoutes } from './server/bull-board';
-import { Gateway } from './server/gateway';
-import { graphiqlRoutes } from './server/graphiql';
-import { dashboardRoutes } from './server/dashboard';
-import { BoardSessions } from './server/board-sessions';
-import { limitRules, maxNesting } from './server/limits';
-import { TenantRateLimiter } from './server/rate-limit';
 import type { GatewayOptions } from './server/gateway';
 import { Metrics } from './server/metrics';
 import { createDataSource, migrate, QueryCounter } from './store/data-source';
@@ -263,70 +255,27 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     let feed: EventFeed | null = null;
     let url: string | null = null;
     if (parts.gateway !== false) {
-      const hub = new EventHub(config.REDIS_URL, redis, keys, log.child({ part: 'hub' }));
-      await hub.start();
-      closers.push(() => hub.close());
-      feed = new EventFeed(hub, redis, keys, eventStore);
-      const audit = new AuditStore(ds, log.child({ part: 'audit' }));
-      closers.push(() => audit.close());
-      gateway = new Gateway({
-        schema: buildJobgateSchema(),
-        services: {
-          jobs,
-          keys: keyStore,
-          feed,
-          audit,
-          registry: registryService,
-          schedules: schedules.service,
-        },
-        events: eventStore,
-        rules: limitRules(config),
-        introspection: config.GRAPHQL_INTROSPECTION ?? true,
-        rateLimiter: new TenantRateLimiter(
+      ({ gateway, feed, url } = await startGatewayParts(
+        {
+          config,
+          log,
+          keys,
           redis,
-          config.JOBGATE_PREFIX,
-          config.RATE_LIMIT_PER_SECOND,
-        ),
-        maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
-        maxSubscriptionsPerKey: config.MAX_SUBSCRIPTIONS_PER_KEY,
-        wsInitTimeoutMs: config.WS_INIT_TIMEOUT_MS,
-        log: log.child({ part: 'gateway' }),
-        host: config.HOST,
-        port: config.PORT,
-        maxBodyBytes: config.MAX_BODY_BYTES,
-        maxNesting: maxNesting(config.MAX_QUERY_DEPTH),
-        ready: async () => ({
-          redis: await redis.ping().then(
-            () => true,
-            () => false,
-          ),
-          postgres: await ds.query('SELECT 1').then(
-            () => true,
-            () => false,
-          ),
-        }),
-        plugins: [metrics.apolloPlugin()],
-        extend: (app) => {
-          parts.extendGateway?.(app);
-          app.get('/metrics', metrics.route());
-          app.use(graphiqlRoutes({ devKey: parts.devKey ?? null }));
-          app.use(
-            dashboardRoutes({
-              temporalUiUrl: parts.temporalUiUrl ?? config.TEMPORAL_UI_URL ?? null,
-              temporalNamespace: config.TEMPORAL_NAMESPACE,
-            }),
-          );
-          app.use(
-            bullBoardRoutes({
-              queues: registry.queues().map((q) => bullmq.queue(q)),
-              authenticate: (k) => keyStore.authenticate(k),
-              sessions: new BoardSessions(redis, `${config.JOBGATE_PREFIX}:board-session:`),
-            }),
-          );
+          ds,
+          eventStore,
+          metrics,
+          bullmq,
+          jobs,
+          keyStore,
+          registry,
+          registryService,
+          schedules: schedules.service,
+          extend: parts.extendGateway,
+          devKey: parts.devKey ?? null,
+          temporalUiUrl: parts.temporalUiUrl,
         },
-      });
-      url = await gateway.start();
-      closers.push(() => (gateway as Gateway).stop());
+        closers,
+      ));
     }
     if (!gateway && config.METRICS_PORT) {
       // Aggregators and workers have no gateway; they still expose their own counters.
