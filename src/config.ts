@@ -189,14 +189,18 @@ export const configSchema = z.object({
     .int()
     .min(64)
     .default(4096)
-    .describe('Longest job log line kept, bytes; longer lines are cut with a marker'),
+    .describe(
+      'Longest job log line kept, bytes of UTF-8; a longer line is cut to this size, a marker saying how much went included',
+    ),
   /** Log lines kept per job. */
   LOG_MAX_LINES: z.coerce
     .number()
     .int()
     .min(1)
     .default(10_000)
-    .describe('Log lines kept per job; one more line says how many were dropped'),
+    .describe(
+      'Log lines kept per job, all attempts together; past that, each attempt (and a workflow, for the lines it logs itself) ends with one more line saying how many of its lines were dropped',
+    ),
   /** Largest result a job may return. */
   MAX_RESULT_BYTES: z.coerce
     .number()

@@ -1,7 +1,9 @@
+import type { JobEvent } from '../../src/model/job-event';
 import { definitionsOf } from '../../src/sdk/load-modules';
 import { startLaneStack } from '../fixtures/lane-stack';
 import type { LaneStack } from '../fixtures/lane-stack';
 import * as logJobs from '../fixtures/log-jobs';
+import { thirtyLinesWf } from '../fixtures/log-workflow-jobs';
 
 let stack: LaneStack | undefined;
 afterEach(async () => {
@@ -28,10 +30,24 @@ async function logsOf(s: LaneStack, id: string): Promise<{ status: string; logs:
 
 const env = { LOG_MAX_LINES: '20', LOG_MAX_LINE_BYTES: '100' };
 
+const MARKER = /… \[truncated (\d+) bytes\]$/;
+
+/** Checks that `cut` is `line` cut to at most 100 bytes, marker included, on a character boundary. */
+function expectCut(cut: string, line: string): void {
+  const m = MARKER.exec(cut);
+  expect(m).not.toBeNull();
+  expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(100);
+  expect(Buffer.byteLength(cut)).toBeGreaterThan(90);
+  expect(cut).not.toContain('\uFFFD');
+  const kept = cut.slice(0, m!.index);
+  expect(line.startsWith(kept)).toBe(true);
+  expect(Number(m![1])).toBe(Buffer.byteLength(line) - Buffer.byteLength(kept));
+}
+
 describe.each(['BULLMQ', 'TEMPORAL'] as const)('job logs with their limits on %s', (backend) => {
   const temporal = backend === 'TEMPORAL';
 
-  it('keeps 20 of 30 lines, cuts the long one with a marker, and says in one line that 10 were dropped', async () => {
+  it('keeps 20 of 30 lines, cuts the long one to the limit with its marker, and says in one line that 10 of the attempt were dropped', async () => {
     stack = await startLaneStack({ jobs: definitionsOf(logJobs), env, temporal });
     const job = await stack.submit({ type: logJobs.thirtyLines.name, backend });
     const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED'], 40_000);
@@ -58,12 +74,33 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('job logs with their limits on %s
       ),
     );
     expect(long.startsWith(`line ${logJobs.LONG_LINE_AT} xxxx`)).toBe(true);
-    expect(long).toContain('truncated');
-    expect(longBytes).toBeLessThanOrEqual(130);
-    expect(longBytes).toBeGreaterThan(100);
-    expect(logs[20].line).toMatch(/\b10\b.*dropped/);
+    expectCut(long, `line ${logJobs.LONG_LINE_AT} ${'x'.repeat(500)}`);
+    expect(logs[20].line).toBe(
+      '… 10 more log line(s) of attempt 1 dropped: the limit is 20 lines per job, all attempts together',
+    );
     expect(logs.every((l) => l.attempt === 1)).toBe(true);
     expect(new Set(logs.map((l) => l.id)).size).toBe(21);
+  }, 90_000);
+
+  it('cuts lines of 2-, 3- and 4-byte characters to the limit in bytes, marker included, never inside a character', async () => {
+    stack = await startLaneStack({ jobs: definitionsOf(logJobs), env, temporal });
+    const job = await stack.submit({ type: logJobs.wideLines.name, backend });
+    const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED'], 40_000);
+    expect(done.status).toBe('SUCCEEDED');
+    const s = stack;
+    const { logs } = await s.waitFor(
+      async () => {
+        const got = await logsOf(s, job.id);
+        return got.logs.length >= logJobs.WIDE_LINES.length ? got : null;
+      },
+      10_000,
+      'the wide lines',
+    );
+    expect(logs).toHaveLength(logJobs.WIDE_LINES.length);
+    console.log(
+      `logs on ${backend}: wide lines cut to ${logs.map((l) => Buffer.byteLength(l.line)).join(', ')} bytes`,
+    );
+    logs.forEach((l, i) => expectCut(l.line, logJobs.WIDE_LINES[i]));
   }, 90_000);
 
   it('shows the lines a job logged while it still runs', async () => {
@@ -104,4 +141,40 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('job logs with their limits on %s
       'after the wait',
     ]);
   }, 90_000);
+});
+
+describe("a workflow's own log() lines with their limits", () => {
+  it('keeps 20 of 30 lines, cuts the long one to the limit, and says once, before the end, that 10 were dropped', async () => {
+    stack = await startLaneStack({ jobs: [thirtyLinesWf], env, temporal: true });
+    const job = await stack.submit({ type: thirtyLinesWf.name });
+    const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED'], 60_000);
+    expect(done.status).toBe('SUCCEEDED');
+    const s = stack;
+    const { logs } = await s.waitFor(
+      async () => {
+        const got = await logsOf(s, job.id);
+        return got.logs.length >= 21 ? got : null;
+      },
+      10_000,
+      '21 stored log lines',
+    );
+    const dropped = '… 10 more log line(s) of the workflow dropped: the limit is 20 lines per job';
+    console.log(
+      `workflow logs: ${logs.length} lines stored; long line cut to ${Buffer.byteLength(logs[4].line)} bytes; last: ${JSON.stringify(logs.at(-1)?.line)}`,
+    );
+    expect(logs).toHaveLength(21);
+    expect(logs.filter((_, i) => i !== 4).map((l) => l.line)).toEqual([
+      ...Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).filter((_, i) => i !== 4),
+      dropped,
+    ]);
+    expectCut(logs[4].line, `line 5 ${'€'.repeat(200)}`);
+    expect(logs.every((l) => l.attempt === null)).toBe(true);
+
+    // The dropped line comes once, before the workflow's COMPLETED, as a processor's does.
+    const events = await s.busEvents(job.id);
+    const at = (pred: (e: JobEvent) => boolean): number => events.findIndex(pred);
+    expect(events.filter((e) => e.message === dropped)).toHaveLength(1);
+    expect(at((e) => e.message === dropped)).toBeLessThan(at((e) => e.type === 'COMPLETED'));
+    expect(at((e) => e.type === 'COMPLETED')).toBeGreaterThan(-1);
+  }, 120_000);
 });

@@ -121,7 +121,10 @@ function installRuntime(log: Logger): void {
   }
 }
 
-/** Sink events of one workflow go to the bus one after another, in the order the workflow made them. */
+/**
+ * Sink events of one workflow go to the bus one after another, in the order the workflow made
+ * them; its log() lines go through the job logger, which the workflow's final event flushes.
+ */
 function orderedSink(
   emitter: BusEmitter,
   logger: JobLogger,
@@ -138,8 +141,21 @@ function orderedSink(
           const next = prev
             .then(async () => {
               const event = { ...e, source: Backend.TEMPORAL, workflowId: info.workflowId };
-              if (e.type === JobEventType.LOG) await logger.log(event, e.message ?? '');
-              else await emitter.emitOne(event);
+              if (e.type === JobEventType.LOG) {
+                const { message, ...base } = event;
+                await logger.log(base, message ?? '');
+                return;
+              }
+              // The workflow's end (its own, or the interceptor's for a user workflow): first
+              // the one line saying how many of its log() lines went over the limit, before the
+              // end as a processor attempt's is, which also frees the workflow's count.
+              if (FINAL_OUTCOMES[e.type])
+                await logger
+                  .flush(event)
+                  .catch((err: unknown) =>
+                    log.error({ err, workflowId: info.workflowId }, 'workflow log flush failed'),
+                  );
+              await emitter.emitOne(event);
             })
             .then(
               () => undefined,
