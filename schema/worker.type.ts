@@ -26,7 +26,10 @@ export class WorkerType {
     description: 'Types this worker serves with a version other than the registered one.',
   })
   outdatedJobTypes: string[];
-  @Field(() => Int, { description: 'Attempts it may run at once.' }) concurrency: number;
+  @Field(() => Int, {
+    description: "Attempts it may run at once: each queue's slots on each lane it serves.",
+  })
+  concurrency: number;
   @Field(() => Int) activeJobs: number;
   @Field(() => DateTimeScalar) startedAt: Date;
   @Field(() => DateTimeScalar) lastHeartbeatAt: Date;

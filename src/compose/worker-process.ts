@@ -20,6 +20,7 @@ import { inputChecker } from '../sdk/input-check';
 import { resolveDefinitions } from '../sdk/resolve';
 import type { ResolvedDefinitions } from '../sdk/resolve';
 import type { ScheduledRun } from '../model/schedule';
+import { workerServing } from './worker-serving';
 
 /** What a worker process runs and what it talks to. */
 export interface WorkerProcessOptions {
@@ -56,16 +57,16 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts a worker for users' definitions: registers them, then serves processor types on
+ * Starts a worker for users' definitions: registers them all, then serves processor types on
  * BullMQ (one worker per queue, with the queue's limits) and on Temporal (one worker per
  * task queue: the users' workflows bundled with jobgate's, processors and activities as
- * activities), and heartbeats what it serves.
+ * activities), and heartbeats what it serves: the types whose queue it works on a lane that
+ * can run them (see workerServing).
  */
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
   const { config, log } = o;
   const resolved = resolveDefinitions(o.definitions);
   const lanes = o.lanes ?? [Backend.BULLMQ, ...(config.TEMPORAL_ENABLED ? [Backend.TEMPORAL] : [])];
-  const wanted = (q: string): boolean => !o.queues || o.queues.includes(q);
   const served = new Map<string, ServedJob>();
   for (const t of resolved.types) {
     const def = resolved.jobs.get(t.name);
@@ -80,10 +81,15 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
       rateLimit: q?.rateLimit,
     };
   };
-  const fastQueues = [
-    ...new Set(resolved.types.filter((t) => !t.workflowOnly).map((t) => t.queue)),
-  ].filter(wanted);
-  const durableQueues = [...new Set(resolved.types.map((t) => t.queue))].filter(wanted);
+  const serving = workerServing(resolved.types, {
+    lanes,
+    queues: o.queues,
+    concurrencyOf: (q) => limitsOf(q).concurrency,
+  });
+  const { bullmqQueues, temporalQueues } = serving;
+  // Every loaded definition is registered, served here or not: gateways then know each type's
+  // schema and accept its jobs, which wait for a worker that serves them. The heartbeat lists
+  // only the types served here, so only those count this process in JobTypeInfo.workers.
   await o.registry.register(resolved.types);
   if (resolved.schedules.length) await o.upsertSchedules?.(resolved.schedules);
 
@@ -97,20 +103,16 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
   let stopping = false;
   const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const startedAt = new Date();
-  const useFast = lanes.includes(Backend.BULLMQ) && fastQueues.length > 0;
-  const useDurable = lanes.includes(Backend.TEMPORAL) && durableQueues.length > 0;
   const heartbeat = startHeartbeat(
     o.presence,
     () => ({
       id,
       host: hostname(),
       pid: process.pid,
-      lanes: [...(useFast ? [Backend.BULLMQ] : []), ...(useDurable ? [Backend.TEMPORAL] : [])],
-      queues: [...new Set([...(useFast ? fastQueues : []), ...(useDurable ? durableQueues : [])])],
-      types: Object.fromEntries(resolved.types.map((t) => [t.name, t.version])),
-      concurrency: [...new Set([...fastQueues, ...durableQueues])]
-        .map((q) => limitsOf(q).concurrency)
-        .reduce((a, b) => a + b, 0),
+      lanes: serving.lanes,
+      queues: serving.queues,
+      types: serving.types,
+      concurrency: serving.concurrency,
       activeJobs: (bullmq?.active ?? 0) + (temporal?.active() ?? 0),
       startedAt,
       stopping,
@@ -131,12 +133,12 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
     await o.presence.remove(id).catch(() => undefined);
   };
   try {
-    if (useFast) {
+    if (bullmqQueues.length) {
       bullmq = new BullmqWorkers({
         redisUrl: config.REDIS_URL,
         prefix: config.JOBGATE_PREFIX,
         keys: busKeys(config.JOBGATE_PREFIX),
-        queues: fastQueues.map(limitsOf),
+        queues: bullmqQueues.map(limitsOf),
         jobs: served,
         logger,
         maxResultBytes: config.MAX_RESULT_BYTES,
@@ -151,14 +153,14 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
       const b = bullmq;
       closers.push(() => b.close());
     }
-    if (useDurable) {
+    if (temporalQueues.length) {
       const t = await startTemporalWorker({
         address: config.TEMPORAL_ADDRESS,
         namespace: config.TEMPORAL_NAMESPACE,
         prefix: config.JOBGATE_PREFIX,
         emitter: o.emitter,
         log: log.child({ part: 'temporal-worker' }),
-        queues: durableQueues.map(limitsOf),
+        queues: temporalQueues.map(limitsOf),
         jobs: served,
         workflowsPaths: [...resolved.workflows.values()].map((w) => w.options.workflowsPath),
         activities: resolved.activities,
@@ -187,9 +189,9 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
   log.info(
     {
       id,
-      types: resolved.types.map((t) => t.name),
-      lanes,
-      queues: [...fastQueues, ...durableQueues],
+      types: Object.keys(serving.types),
+      lanes: serving.lanes,
+      queues: serving.queues,
     },
     'worker running',
   );

@@ -16,9 +16,12 @@ export interface WorkerHeartbeat {
   pid: number;
   lanes: Backend[];
   queues: string[];
-  /** Served types with the version this worker runs, by name. */
+  /**
+   * Served types with the version this worker runs, by name: those whose queue it works on a
+   * lane that can run them (a workflow type only on TEMPORAL), not every type it registered.
+   */
   types: Record<string, string>;
-  /** Attempts it may run at once, all queues together. */
+  /** Attempts it may run at once: each served queue's slots, counted on each lane serving it. */
   concurrency: number;
   activeJobs: number;
   startedAt: Date;
