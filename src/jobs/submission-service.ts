@@ -12,6 +12,12 @@ import { route } from '../router';
 import type { JobStore } from '../store/job-store';
 import type { LaneSet } from './lanes-access';
 
+/** What each lane's engine is called in an error a person reads. */
+const ENGINE: Record<Backend, string> = {
+  [Backend.BULLMQ]: 'Redis',
+  [Backend.TEMPORAL]: 'Temporal',
+};
+
 /** Checks, routes and stores submissions, and hands them to their lanes. Knows no GraphQL. */
 export class SubmissionService {
   constructor(
@@ -165,21 +171,22 @@ export class SubmissionService {
       }
     }
     const toRun = fresh.filter((j) => inserted.has(j.id));
-    const durable = toRun.filter((j) => j.backend === Backend.TEMPORAL);
-    const fast = toRun.filter((j) => j.backend === Backend.BULLMQ);
-    try {
-      if (durable.length) await this.lanes.durable().enqueue(durable);
-    } catch (err) {
-      await this.jobs.deleteMany(toRun.map((j) => j.id));
-      throw err instanceof AppError
-        ? err
-        : unavailable(`Temporal refused the submission: ${(err as Error).message}`);
-    }
-    try {
-      if (fast.length) await this.lanes.bullmq.enqueue(fast);
-    } catch (err) {
-      await this.jobs.deleteMany(fast.map((j) => j.id));
-      throw unavailable(`Redis refused the submission: ${(err as Error).message}`);
+    // Each lane in turn; a lane that refuses takes its rows and those of the lanes not yet
+    // handed over with it, so no row stays that no engine holds. TEMPORAL goes first: it
+    // refuses more (bad start options, a missing namespace) and keeps nothing when it does.
+    const order = [Backend.TEMPORAL, Backend.BULLMQ];
+    for (let i = 0; i < order.length; i++) {
+      const jobs = toRun.filter((j) => j.backend === order[i]);
+      if (!jobs.length) continue;
+      try {
+        await this.lanes.of(order[i]).enqueue(jobs);
+      } catch (err) {
+        const left = new Set(order.slice(i));
+        await this.jobs.deleteMany(toRun.filter((j) => left.has(j.backend)).map((j) => j.id));
+        throw err instanceof AppError
+          ? err
+          : unavailable(`${ENGINE[order[i]]} refused the submission: ${(err as Error).message}`);
+      }
     }
     this.hooks.onSubmitted?.(toRun);
     return result;
