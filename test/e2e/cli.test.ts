@@ -227,11 +227,32 @@ describe('jobs', () => {
     expect(listJson.pageInfo).toHaveProperty('hasNextPage');
   });
 
-  it('submit --wait follows the job and exits 0 when it succeeds', async () => {
+  it('submit --wait follows the job, prints its result and exits 0 when it succeeds', async () => {
     const r = await cli(['jobs', 'submit', 'sleep', '--input', '{"ms":300}', '--wait']);
     expect(r.code).toBe(0);
     const id = /submitted job (\S+):/.exec(r.stdout)?.[1];
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`${id} SUCCEEDED 100%`);
+    expect(r.stdout.trimEnd().split('\n').slice(-2)).toEqual([
+      `${id} SUCCEEDED 100%`,
+      'result: {"sleptMs":300}',
+    ]);
+  });
+
+  it('submit --wait prints no result for a job that fails, and exits 1', async () => {
+    const r = await cli([
+      'jobs',
+      'submit',
+      'fail',
+      '--input',
+      '{"message":"disk full"}',
+      '--attempts',
+      '1',
+      '--wait',
+    ]);
+    expect(r.code).toBe(1);
+    const id = /submitted job (\S+):/.exec(r.stdout)?.[1];
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`${id} FAILED 0%`);
+    expect(r.stdout).not.toContain('result:');
+    expect(r.stderr).toContain(`job ${id} FAILED: disk full`);
   });
 
   it('watch off a terminal prints `<id> <STATUS> <progress>%` lines and exits 0 once every job succeeded', async () => {

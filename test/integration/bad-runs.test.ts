@@ -11,18 +11,41 @@ const jobs = [...definitionsOf(examples), ...definitionsOf(badJobs)];
 
 interface Case {
   type: string;
+  /** The job's input. @defaultValue none */
+  input?: unknown;
   /** What the error must say. */
   says: RegExp;
+  /** Attempts it ends after, of the type's `maxAttempts`. */
   attempts: number;
+  maxAttempts: number;
 }
 
 const cases: Case[] = [
   // A non-Error is a failure like any other: retried up to maxAttempts (2).
-  { type: badJobs.throwsString.name, says: /non-Error.*a plain string, not an Error/, attempts: 2 },
+  {
+    type: badJobs.throwsString.name,
+    says: /non-Error.*a plain string, not an Error/,
+    attempts: 2,
+    maxAttempts: 2,
+  },
   // What can never be stored is not retried, whatever maxAttempts (3) says.
-  { type: badJobs.returnsFunction.name, says: /not JSON/, attempts: 1 },
-  { type: badJobs.returnsBigInt.name, says: /not JSON/, attempts: 1 },
-  { type: badJobs.returnsHuge.name, says: /2097154 bytes.*the limit is 1048576/, attempts: 1 },
+  { type: badJobs.returnsFunction.name, says: /not JSON/, attempts: 1, maxAttempts: 3 },
+  { type: badJobs.returnsBigInt.name, says: /not JSON/, attempts: 1, maxAttempts: 3 },
+  {
+    type: badJobs.returnsHuge.name,
+    says: /2097154 bytes.*the limit is 1048576/,
+    attempts: 1,
+    maxAttempts: 3,
+  },
+  // An input the gateway accepts (its JSON Schema has no refinements) and the worker's zod
+  // check refuses: it can never pass, so it is not retried either.
+  {
+    type: badJobs.refinedRange.name,
+    input: { from: 5, to: 1 },
+    says: /^input\.to: must be greater than from$/,
+    attempts: 1,
+    maxAttempts: 3,
+  },
 ];
 
 describe.each(['BULLMQ', 'TEMPORAL'] as const)('a run that misbehaves on %s', (backend) => {
@@ -33,9 +56,9 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('a run that misbehaves on %s', (b
   afterAll(() => stack.close());
 
   it.each(cases)(
-    '$type fails with a message that says which, after $attempts attempt(s), and the worker stays up',
-    async ({ type, says, attempts }) => {
-      const job = await stack.submit({ type, backend });
+    '$type fails with a message that says which, after $attempts of $maxAttempts attempt(s), and the worker stays up',
+    async ({ type, input, says, attempts, maxAttempts }) => {
+      const job = await stack.submit({ type, input, backend });
       const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 40_000);
       console.log(
         `${type} on ${backend}: ${done.status}, ${done.attempts} attempt(s): ${done.error}`,
@@ -43,6 +66,7 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('a run that misbehaves on %s', (b
       expect(done.status).toBe('FAILED');
       expect(done.error).toMatch(says);
       expect(done.attempts).toBe(attempts);
+      expect(done.maxAttempts).toBe(maxAttempts);
       const retries = done.events.filter((e) => e.type === 'RETRYING');
       expect(retries).toHaveLength(attempts - 1);
       expect(done.events.at(-1)?.type).toBe('FAILED');
@@ -56,6 +80,16 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('a run that misbehaves on %s', (b
     },
     60_000,
   );
+
+  it('runs the refined type when its input passes the refinement too', async () => {
+    const job = await stack.submit({
+      type: badJobs.refinedRange.name,
+      input: { from: 1, to: 5 },
+      backend,
+    });
+    const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 30_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', attempts: 1, result: { span: 4 } });
+  });
 });
 
 describe('a job type the gateway cannot run now', () => {

@@ -133,7 +133,36 @@ async function submit(inv: Invocation): Promise<number> {
       `submitted job ${job.id}: ${job.type} on ${job.backend} (${job.routingReason}); waiting for it to finish`,
     );
   const final = await watchJobs(gw, [job.id], inv.json ? 'json' : watchModeOf(inv));
+  // What the job returned is what a person waited for; --json prints states only (`jobs get --json` has it).
+  if (!inv.json && final[0]?.status === JobStatus.SUCCEEDED) {
+    const stored = await storedResult(gw, job.id);
+    if (stored) printLine(`result: ${JSON.stringify(stored.result ?? null)}`);
+    else
+      note(
+        `job ${job.id} SUCCEEDED; its result is not stored yet: \`jobgate jobs get ${job.id}\` shows it once it is`,
+      );
+  }
   return exitOfWatch(final);
+}
+
+/**
+ * How long `submit --wait` waits for the store to have the result of a job it saw succeed.
+ * @defaultValue 10000
+ */
+const RESULT_WAIT_MS = 10_000;
+
+/**
+ * The stored result of a job the watch saw SUCCEED, or null when the store has not caught up
+ * within RESULT_WAIT_MS: the live updates come off the event bus, a moment ahead of the store.
+ */
+async function storedResult(gw: GatewayClient, id: string): Promise<{ result: unknown } | null> {
+  const until = Date.now() + RESULT_WAIT_MS;
+  for (;;) {
+    const job = await requireJob<{ status: JobStatus; result: unknown }>(gw, id, 'status result');
+    if (job.status === JobStatus.SUCCEEDED) return { result: job.result };
+    if (Date.now() >= until) return null;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function get(inv: Invocation): Promise<void> {
@@ -220,7 +249,10 @@ export function registerJobCommands(program: Command): void {
     )
     .option('--steps <n>', 'routing hint: more than 1 goes to TEMPORAL', intArg(0, 2 ** 31 - 1))
     .option('--compensation', 'routing hint: needs compensation, goes to TEMPORAL')
-    .option('--wait', 'watch the job until it is final; exit 1 unless it SUCCEEDED')
+    .option(
+      '--wait',
+      'watch the job until it is final, then print its result; exit 1 unless it SUCCEEDED',
+    )
     .action(run(submit));
 
   withClientOptions(jobs.command('get <id>')).description('show one job').action(run(get));
