@@ -329,7 +329,7 @@ describe('a fresh clone', () => {
   };
 
   it(
-    'without Go and without the Temporal CLI, npm start says what to do and starts nothing; with TEMPORAL_ENABLED=false it runs the BullMQ lane and builds nothing',
+    'without Go and without the Temporal CLI, npm start says what to do and starts nothing; with TEMPORAL_ENABLED=false, or a Temporal server that answers, it builds nothing and runs; a Redis it started stops on Ctrl-C',
     async () => {
       // The clone the test above installed and built; its Temporal CLI is put aside.
       const binary = join(dir, '.tools', 'bin', 'temporal');
@@ -356,51 +356,81 @@ describe('a fresh clone', () => {
       expect(await leftIn(noGo.pgid)).toEqual([]);
       expect(existsSync(binary)).toBe(false);
 
-      // The BullMQ lane alone: no build, no Temporal, and the stack runs.
-      const bullOnly = npmStart({ GO: join(dir, 'no-go-here', 'go'), TEMPORAL_ENABLED: 'false' });
-      const base = `http://127.0.0.1:${port}`;
-      for (const until = Date.now() + 120_000; ; await sleep(500)) {
-        if (bullOnly.exited()) throw new Error(`npm start exited:\n${bullOnly.out()}`);
-        if (Date.now() > until) throw new Error(`/readyz did not answer:\n${bullOnly.out()}`);
-        if (
-          await fetch(`${base}/readyz`).then(
-            (r) => r.ok,
-            () => false,
+      /**
+       * `npm start` with `extra`, up to /readyz; one job of the README's type on `backend`
+       * SUCCEEDED; no Temporal CLI built; then Ctrl-C, and nothing of its process group left.
+       */
+      const upRunAndStop = async (
+        extra: NodeJS.ProcessEnv,
+        backend: 'BULLMQ' | 'TEMPORAL',
+        check: (pgid: number) => void,
+      ): Promise<void> => {
+        const run = npmStart({ GO: join(dir, 'no-go-here', 'go'), ...extra });
+        const base = `http://127.0.0.1:${port}`;
+        for (const until = Date.now() + 120_000; ; await sleep(500)) {
+          if (run.exited()) throw new Error(`npm start exited:\n${run.out()}`);
+          if (Date.now() > until) throw new Error(`/readyz did not answer:\n${run.out()}`);
+          if (
+            await fetch(`${base}/readyz`).then(
+              (r) => r.ok,
+              () => false,
+            )
           )
-        )
-          break;
-      }
-      const key = /admin key\s+(dev_[0-9a-f]+)/.exec(bullOnly.out())?.[1];
-      const gql = async (query: string, variables?: Record<string, unknown>): Promise<any> => {
-        const res = await fetch(`${base}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify({ query, variables }),
-        });
-        return res.json();
-      };
-      const sub = await gql(
-        'mutation { submitJob(input: { type: "sleep", input: { ms: 50 } }) { id backend } }',
-      );
-      expect(sub.data?.submitJob.backend).toBe('BULLMQ');
-      let status = '';
-      for (const until = Date.now() + 30_000; Date.now() < until && status !== 'SUCCEEDED';) {
-        await sleep(300);
-        const r = await gql('query($id: ID!) { job(id: $id) { status } }', {
-          id: sub.data.submitJob.id,
-        });
-        status = r.data?.job?.status;
-      }
-      expect(status).toBe('SUCCEEDED');
-      expect(bullOnly.out()).not.toContain('building the Temporal');
-      expect(existsSync(binary)).toBe(false);
-      expect(treeOf(-1, bullOnly.pgid).some((p) => /temporal server/.test(p.cmd))).toBe(false);
+            break;
+        }
+        const key = /admin key\s+(dev_[0-9a-f]+)/.exec(run.out())?.[1];
+        const gql = async (query: string, variables?: Record<string, unknown>): Promise<any> => {
+          const res = await fetch(`${base}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            body: JSON.stringify({ query, variables }),
+          });
+          return res.json();
+        };
+        const sub = await gql(
+          'mutation($b: BackendChoice) { submitJob(input: { type: "sleep", input: { ms: 50 }, backend: $b }) { id backend } }',
+          { b: backend },
+        );
+        expect(sub.data?.submitJob.backend).toBe(backend);
+        let status = '';
+        for (const until = Date.now() + 30_000; Date.now() < until && status !== 'SUCCEEDED';) {
+          await sleep(300);
+          const r = await gql('query($id: ID!) { job(id: $id) { status } }', {
+            id: sub.data.submitJob.id,
+          });
+          status = r.data?.job?.status;
+        }
+        expect(status).toBe('SUCCEEDED');
+        expect(run.out()).not.toContain('building the Temporal');
+        expect(existsSync(binary)).toBe(false);
+        expect(treeOf(-1, run.pgid).some((p) => /temporal server/.test(p.cmd))).toBe(false);
+        check(run.pgid);
 
-      process.kill(-bullOnly.pgid, 'SIGINT');
-      const stopped = await within(bullOnly.exit, 60_000);
-      expect(stopped).not.toBe('hung');
-      expect(await leftIn(bullOnly.pgid)).toEqual([]);
-      expect(await listening(port)).toBe(false);
+        process.kill(-run.pgid, 'SIGINT');
+        const stopped = await within(run.exit, 60_000);
+        expect(stopped).not.toBe('hung');
+        expect(await leftIn(run.pgid)).toEqual([]);
+        expect(await listening(port)).toBe(false);
+      };
+
+      // The BullMQ lane alone: no build, no Temporal, and the stack runs.
+      await upRunAndStop({ TEMPORAL_ENABLED: 'false' }, 'BULLMQ', () => undefined);
+
+      // A Temporal server that answers (this test run's own) and no Redis at REDIS_URL: nothing
+      // is built, the Temporal lane runs on that server, npm start runs a redis-server of its
+      // own, and Ctrl-C stops it too.
+      const reachable = process.env.TEMPORAL_ADDRESS;
+      expect(reachable).toBeTruthy();
+      const redisPort = await freePortPair();
+      await upRunAndStop(
+        { TEMPORAL_ADDRESS: reachable, REDIS_URL: `redis://127.0.0.1:${redisPort}` },
+        'TEMPORAL',
+        (pgid) =>
+          expect(
+            treeOf(-1, pgid).some((p) => new RegExp(`redis-server.*${redisPort}`).test(p.cmd)),
+          ).toBe(true),
+      );
+      expect(await listening(redisPort)).toBe(false);
     },
     5 * 60_000,
   );
