@@ -78,7 +78,9 @@ async function ensureRedis(config: Config, log: Logger): Promise<Started | null>
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
+    // Its own process group: Ctrl-C reaches the terminal's whole group, and Redis must outlive
+    // the workers and the gateway, which still talk to it while they stop. It is stopped last.
+    { stdio: 'ignore', detached: true },
   );
   if (!(await waitUntil(() => redisAnswers(config.REDIS_URL), 10_000)))
     throw new Error('redis-server was started but does not answer');
