@@ -5,7 +5,6 @@ import type { JobTypeCatalog } from '../model/job-type';
 import type { ScheduledRun } from '../model/schedule';
 import type { JobStore } from '../store/job-store';
 
-
 /**
  * Gives each run an engine's schedule starts its jobgate row and QUEUED event, exactly once.
  * The row goes in with ON CONFLICT DO NOTHING under the run's deterministic id, and QUEUED is
