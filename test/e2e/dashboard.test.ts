@@ -156,10 +156,13 @@ const itIf = (on: boolean) => (on ? it : it.skip);
   it('resumes after a dropped WebSocket with the last event id: a job submitted meanwhile still appears', async () => {
     await page.goto(`${base}/ui/runs`);
     await page.locator('.live.on').waitFor();
+    // The sockets are cut at the server, as a network drop would cut them.
     const gateway = stack.app.gateway as unknown as {
-      wss: { clients: Set<{ terminate(): void }> };
+      subs: { wss: { clients: Set<{ terminate(): void }> } };
     };
-    for (const c of gateway.wss.clients) c.terminate();
+    const sockets = gateway.subs.wss.clients;
+    expect(sockets.size).toBeGreaterThan(0);
+    for (const c of sockets) c.terminate();
     // Submitted while the page has no socket: only the replay after the last id can bring it.
     const id = await submit({ type: 'echo', input: { during: 'reconnect' } });
     await page.locator(`tr[data-job="${id}"] [data-status=SUCCEEDED]`).waitFor({ timeout: 15_000 });

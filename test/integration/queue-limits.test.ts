@@ -122,4 +122,28 @@ describe('queue limits on TEMPORAL', () => {
     expect(peak).toBeGreaterThanOrEqual(1);
     expect(span).toBeGreaterThanOrEqual(3 * 500 - 50);
   }, 90_000);
+
+  it('starts activities at about 2 per second on a queue limited to 2 per second', async () => {
+    stack = await startLaneStack({ jobs: definitionsOf(limits), temporal: true });
+    const ids = await runNaps(stack, limits.ratedNap.name, 6, 50, 'TEMPORAL');
+    const starts = (await timeline(stack, ids, ['ACTIVITY_STARTED'])).map((e) =>
+      Date.parse(e.timestamp),
+    );
+    expect(starts).toHaveLength(6);
+    // Temporal's task-queue limit (maxTaskQueueActivitiesPerSecond = 2) is applied by the
+    // server's matching service: it lets a first burst through, then paces the rest (seen here:
+    // 3 starts within 35 ms, then 2 every 2 s). Unlimited, six 50 ms naps on this queue would
+    // all start within a few tens of ms. So: six starts need about two seconds or more, and no
+    // second holds more than two seconds' worth.
+    const tolerance = 300;
+    const span = starts.at(-1)! - starts[0];
+    const busiest = Math.max(
+      ...starts.map((t) => starts.filter((u) => u >= t && u < t + 1000 - tolerance).length),
+    );
+    console.log(
+      `rate limit 2/s on TEMPORAL: 6 activity starts over ${span} ms, at most ${busiest} in any second, offsets ${starts.map((t) => t - starts[0]).join(', ')} ms`,
+    );
+    expect(span).toBeGreaterThanOrEqual(2000 - tolerance);
+    expect(busiest).toBeLessThanOrEqual(4);
+  }, 90_000);
 });
