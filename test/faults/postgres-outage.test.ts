@@ -181,5 +181,18 @@ drill('Postgres stopped for 20 s', () => {
     expect(duplicates(watcher.ids)).toEqual([]);
     expect(watcher.ids).toEqual(all);
     expect(inBusOrder(watcher.ids)).toBe(true);
+
+    // The worker kept its presence through the outage (heartbeats go to Redis) and is ACTIVE,
+    // with a heartbeat from after Postgres came back.
+    const w = await stack.gql<{
+      workers: { pid: number; status: string; lastHeartbeatAt: string }[];
+    }>('{ workers { pid status lastHeartbeatAt } }');
+    const workers = w.data?.workers ?? [];
+    console.log(`postgres-outage: workers after the outage: ${JSON.stringify(workers)}`);
+    expect(workers.length).toBeGreaterThan(0);
+    for (const x of workers) {
+      expect(x.status).toBe('ACTIVE');
+      expect(Date.parse(x.lastHeartbeatAt)).toBeGreaterThan(t0 + restartedAt);
+    }
   }, 180_000);
 });
