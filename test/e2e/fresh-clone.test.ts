@@ -153,6 +153,91 @@ describe('a fresh clone', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 
+  /** `npm start` in the clone, in its own process group; its output and its exit. */
+  const npmStart = (
+    extra: NodeJS.ProcessEnv,
+  ): {
+    pgid: number;
+    out: () => string;
+    exit: Promise<number | null>;
+    exited: () => boolean;
+  } => {
+    const npm = spawn('npm', ['start'], {
+      cwd: dir,
+      env: { ...env, ...extra },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = npm;
+    let text = '';
+    let done = false;
+    const keep = (d: Buffer): void => {
+      text += d.toString();
+      output += d.toString();
+    };
+    npm.stdout?.on('data', keep);
+    npm.stderr?.on('data', keep);
+    const exit = new Promise<number | null>((r) =>
+      npm.once('exit', (code) => {
+        done = true;
+        r(code);
+      }),
+    );
+    return { pgid: npm.pid as number, out: () => text, exit, exited: () => done };
+  };
+
+  /** The promise's value, or 'hung' after `ms`; the timer does not outlive the call. */
+  const within = async <T>(p: Promise<T>, ms: number): Promise<T | 'hung'> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  /** Waits until the stack answers /readyz, or fails with its output. */
+  const untilReady = async (run: ReturnType<typeof npmStart>, timeoutMs: number): Promise<void> => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      if (run.exited()) throw new Error(`npm start exited before /readyz answered:\n${run.out()}`);
+      if (Date.now() > until) throw new Error(`/readyz did not answer in time:\n${run.out()}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(500);
+    }
+  };
+
+  /** GraphQL at the clone's gateway with the admin key it printed; throws on an error. */
+  const gqlOf =
+    (run: ReturnType<typeof npmStart>) =>
+    async (query: string, variables?: Record<string, unknown>): Promise<any> => {
+      const key = /admin key\s+(dev_[0-9a-f]+)/.exec(run.out())?.[1];
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: any; errors?: unknown };
+      if (!res.ok || body.errors) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
+      return body.data;
+    };
+
+  const leftIn = async (pgid: number): Promise<string[]> => {
+    let left: Proc[] = [];
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(250)) {
+      left = treeOf(-1, pgid).filter((p) => alive(p.pid));
+      if (left.length === 0) break;
+    }
+    return left.map((p) => `${p.pid} ${p.cmd}`);
+  };
+
   it(
     "npm start brings the whole stack up, runs the README's first mutation, and Ctrl-C leaves no process behind",
     async () => {
@@ -179,34 +264,8 @@ describe('a fresh clone', () => {
       });
 
       const started = Date.now();
-      // Its own process group, as a terminal gives a command: Ctrl-C signals that group.
-      const npm = spawn('npm', ['start'], {
-        cwd: dir,
-        env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child = npm;
-      const pgid = npm.pid as number;
-      npm.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-      npm.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-        npm.once('exit', (code, signal) => r({ code, signal })),
-      );
-      let exited = false;
-      void exit.then(() => (exited = true));
-
-      const base = `http://127.0.0.1:${port}`;
-      const until = Date.now() + TIMEOUT - 2 * 60_000;
-      for (;;) {
-        if (exited) throw new Error(`npm start exited before /readyz answered:\n${output}`);
-        if (Date.now() > until) throw new Error(`/readyz did not answer in time:\n${output}`);
-        const ok = await fetch(`${base}/readyz`)
-          .then((r) => r.ok)
-          .catch(() => false);
-        if (ok) break;
-        await sleep(500);
-      }
+      const run = npmStart({});
+      await untilReady(run, TIMEOUT - 2 * 60_000);
       console.log(
         `fresh clone: npm start answered /readyz after ${(Date.now() - started) / 1000} s`,
       );
@@ -215,23 +274,13 @@ describe('a fresh clone', () => {
       expect(output).not.toMatch(/^go: downloading/m);
       expect(existsSync(join(dir, '.tools', 'temporal-build.log'))).toBe(true);
 
-      const key = /admin key\s+(dev_[0-9a-f]+)/.exec(output)?.[1];
-      expect(key).toBeDefined();
+      expect(/admin key\s+(dev_[0-9a-f]+)/.test(output)).toBe(true);
       // npm start built the dashboard, and the gateway serves it.
       expect(output).toMatch(new RegExp(`dashboard +http://\\S+:${port}/ui `));
-      const ui = await fetch(`${base}/ui`);
+      const ui = await fetch(`http://127.0.0.1:${port}/ui`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toContain('<div id="root"></div>');
-      const gql = async (query: string, variables?: Record<string, unknown>): Promise<any> => {
-        const res = await fetch(`${base}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: JSON.stringify({ query, variables }),
-        });
-        const body = (await res.json()) as { data?: any; errors?: unknown };
-        if (!res.ok || body.errors) throw new Error(`${res.status}: ${JSON.stringify(body)}`);
-        return body.data;
-      };
+      const gql = gqlOf(run);
 
       // The README's first mutation, as the README has it.
       const readme = readFileSync(join(dir, 'README.md'), 'utf8');
@@ -249,18 +298,14 @@ describe('a fresh clone', () => {
       expect(status).toBe('SUCCEEDED');
 
       // Everything it runs, before Ctrl-C: npm, the gateway's node, the Temporal dev server.
-      const tree = treeOf(npm.pid as number, pgid);
+      const pgid = run.pgid;
+      const tree = treeOf(pgid, pgid);
       expect(tree.some((p) => /temporal server start-dev/.test(p.cmd))).toBe(true);
 
       process.kill(-pgid, 'SIGINT');
       const stopBy = Date.now() + 60_000;
-      let timer: NodeJS.Timeout | undefined;
-      const result = await Promise.race([
-        exit,
-        new Promise<null>((r) => (timer = setTimeout(() => r(null), 60_000))),
-      ]);
-      clearTimeout(timer);
-      if (!result) throw new Error(`npm start did not exit within 60 s of SIGINT:\n${output}`);
+      if ((await within(run.exit, 60_000)) === 'hung')
+        throw new Error(`npm start did not exit within 60 s of SIGINT:\n${output}`);
       let left: Proc[] = [];
       while (Date.now() < stopBy) {
         left = [...tree.filter((p) => alive(p.pid)), ...treeOf(-1, pgid)].filter(
@@ -277,57 +322,6 @@ describe('a fresh clone', () => {
     },
     TIMEOUT,
   );
-  /** `npm start` in the clone, in its own process group; its output and its exit. */
-  const npmStart = (
-    extra: NodeJS.ProcessEnv,
-  ): {
-    pgid: number;
-    out: () => string;
-    exit: Promise<number | null>;
-    exited: () => boolean;
-  } => {
-    const npm = spawn('npm', ['start'], {
-      cwd: dir,
-      env: { ...env, ...extra },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = npm;
-    let text = '';
-    let done = false;
-    npm.stdout?.on('data', (d: Buffer) => (text += d.toString()));
-    npm.stderr?.on('data', (d: Buffer) => (text += d.toString()));
-    const exit = new Promise<number | null>((r) =>
-      npm.once('exit', (code) => {
-        done = true;
-        r(code);
-      }),
-    );
-    return { pgid: npm.pid as number, out: () => text, exit, exited: () => done };
-  };
-
-  /** The promise's value, or 'hung' after `ms`; the timer does not outlive the call. */
-  const within = async <T>(p: Promise<T>, ms: number): Promise<T | 'hung'> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        p,
-        new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms))),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-
-  const leftIn = async (pgid: number): Promise<string[]> => {
-    let left: Proc[] = [];
-    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(250)) {
-      left = treeOf(-1, pgid).filter((p) => alive(p.pid));
-      if (left.length === 0) break;
-    }
-    return left.map((p) => `${p.pid} ${p.cmd}`);
-  };
-
   it(
     'without Go and without the Temporal CLI, npm start says what to do and starts nothing; with TEMPORAL_ENABLED=false, or a Temporal server that answers, it builds nothing and runs; a Redis it started stops on Ctrl-C',
     async () => {
@@ -366,39 +360,20 @@ describe('a fresh clone', () => {
         check: (pgid: number) => void,
       ): Promise<void> => {
         const run = npmStart({ GO: join(dir, 'no-go-here', 'go'), ...extra });
-        const base = `http://127.0.0.1:${port}`;
-        for (const until = Date.now() + 120_000; ; await sleep(500)) {
-          if (run.exited()) throw new Error(`npm start exited:\n${run.out()}`);
-          if (Date.now() > until) throw new Error(`/readyz did not answer:\n${run.out()}`);
-          if (
-            await fetch(`${base}/readyz`).then(
-              (r) => r.ok,
-              () => false,
-            )
-          )
-            break;
-        }
-        const key = /admin key\s+(dev_[0-9a-f]+)/.exec(run.out())?.[1];
-        const gql = async (query: string, variables?: Record<string, unknown>): Promise<any> => {
-          const res = await fetch(`${base}/graphql`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-            body: JSON.stringify({ query, variables }),
-          });
-          return res.json();
-        };
+        await untilReady(run, 120_000);
+        const gql = gqlOf(run);
         const sub = await gql(
           'mutation($b: BackendChoice) { submitJob(input: { type: "sleep", input: { ms: 50 }, backend: $b }) { id backend } }',
           { b: backend },
         );
-        expect(sub.data?.submitJob.backend).toBe(backend);
+        expect(sub.submitJob.backend).toBe(backend);
         let status = '';
         for (const until = Date.now() + 30_000; Date.now() < until && status !== 'SUCCEEDED';) {
           await sleep(300);
           const r = await gql('query($id: ID!) { job(id: $id) { status } }', {
-            id: sub.data.submitJob.id,
+            id: sub.submitJob.id,
           });
-          status = r.data?.job?.status;
+          status = r.job?.status;
         }
         expect(status).toBe('SUCCEEDED');
         expect(run.out()).not.toContain('building the Temporal');

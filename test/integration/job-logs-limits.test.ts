@@ -28,6 +28,24 @@ async function logsOf(s: LaneStack, id: string): Promise<{ status: string; logs:
   return r.data.job;
 }
 
+/** The job's stored lines, once at least `n` are stored (the aggregator writes them a little later). */
+function logsAtLeast(
+  s: LaneStack,
+  id: string,
+  n: number,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<{ status: string; logs: Line[] }> {
+  return s.waitFor(
+    async () => {
+      const got = await logsOf(s, id);
+      return got.logs.length >= n ? got : null;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 const env = { LOG_MAX_LINES: '20', LOG_MAX_LINE_BYTES: '100' };
 
 const MARKER = /… \[truncated (\d+) bytes\]$/;
@@ -53,14 +71,7 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('job logs with their limits on %s
     const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED'], 40_000);
     expect(done.status).toBe('SUCCEEDED');
     const s = stack;
-    const { logs } = await s.waitFor(
-      async () => {
-        const got = await logsOf(s, job.id);
-        return got.logs.length >= 21 ? got : null;
-      },
-      10_000,
-      '21 stored log lines',
-    );
+    const { logs } = await logsAtLeast(s, job.id, 21, '21 stored log lines');
     expect(logs).toHaveLength(21);
     const kept = logs.slice(0, 20).map((l) => l.line);
     const long = kept[logJobs.LONG_LINE_AT - 1];
@@ -88,14 +99,7 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('job logs with their limits on %s
     const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED'], 40_000);
     expect(done.status).toBe('SUCCEEDED');
     const s = stack;
-    const { logs } = await s.waitFor(
-      async () => {
-        const got = await logsOf(s, job.id);
-        return got.logs.length >= logJobs.WIDE_LINES.length ? got : null;
-      },
-      10_000,
-      'the wide lines',
-    );
+    const { logs } = await logsAtLeast(s, job.id, logJobs.WIDE_LINES.length, 'the wide lines');
     expect(logs).toHaveLength(logJobs.WIDE_LINES.length);
     console.log(
       `logs on ${backend}: wide lines cut to ${logs.map((l) => Buffer.byteLength(l.line)).join(', ')} bytes`,
@@ -112,14 +116,7 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('job logs with their limits on %s
       backend,
     });
     const s = stack;
-    const early = await s.waitFor(
-      async () => {
-        const got = await logsOf(s, job.id);
-        return got.logs.length >= 2 ? got : null;
-      },
-      20_000,
-      'the first two lines',
-    );
+    const early = await logsAtLeast(s, job.id, 2, 'the first two lines', 20_000);
     const seenAfterMs = Date.now() - submittedAt;
     console.log(`logs on ${backend}: first lines readable ${seenAfterMs} ms after submit`);
     expect(early.status).toBe('RUNNING');
@@ -127,14 +124,7 @@ describe.each(['BULLMQ', 'TEMPORAL'] as const)('job logs with their limits on %s
 
     const done = await s.waitForStatus(job.id, ['SUCCEEDED', 'FAILED'], 30_000);
     expect(done.status).toBe('SUCCEEDED');
-    const after = await s.waitFor(
-      async () => {
-        const got = await logsOf(s, job.id);
-        return got.logs.length >= 3 ? got : null;
-      },
-      10_000,
-      'the third line',
-    );
+    const after = await logsAtLeast(s, job.id, 3, 'the third line');
     expect(after.logs.map((l) => l.line)).toEqual([
       'before the wait 1',
       'before the wait 2',
@@ -150,14 +140,7 @@ describe("a workflow's own log() lines with their limits", () => {
     const done = await stack.waitForStatus(job.id, ['SUCCEEDED', 'FAILED'], 60_000);
     expect(done.status).toBe('SUCCEEDED');
     const s = stack;
-    const { logs } = await s.waitFor(
-      async () => {
-        const got = await logsOf(s, job.id);
-        return got.logs.length >= 21 ? got : null;
-      },
-      10_000,
-      '21 stored log lines',
-    );
+    const { logs } = await logsAtLeast(s, job.id, 21, '21 stored log lines');
     const dropped = '… 10 more log line(s) of the workflow dropped: the limit is 20 lines per job';
     console.log(
       `workflow logs: ${logs.length} lines stored; long line cut to ${Buffer.byteLength(logs[4].line)} bytes; last: ${JSON.stringify(logs.at(-1)?.line)}`,
