@@ -3,10 +3,11 @@ import type { Principal } from '../auth/principal';
 import { validateSignalPayload } from '../registry/input-validator';
 import { AppError, badInput, conflict } from '../model/app-error';
 import { ErrorCode } from '../model/error-code';
-import { Backend, FINAL_STATUSES, JobStatus, Role } from '../model/enums';
+import { FINAL_STATUSES, JobStatus, Role } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobTypeCatalog } from '../model/job-type';
 import type { JobStore } from '../store/job-store';
+import type { WorkflowControl } from '../lanes/lane';
 import type { FlowControl } from './flow-control';
 import type { LaneSet } from './lanes-access';
 import type { JobFilterInput, ReadService } from './read-service';
@@ -35,14 +36,14 @@ export class ControlService {
   async terminate(p: Principal, id: string, reason?: string | null): Promise<JobRecord> {
     requireRole(p, Role.OPERATOR, 'terminating jobs');
     const job = await this.reads.require(p, id);
-    if (job.backend !== Backend.TEMPORAL)
-      throw badInput(
-        `job ${id} runs on BULLMQ; terminateJob is for TEMPORAL jobs, use cancelJob`,
-        'id',
-      );
+    const workflows = this.workflowsOf(
+      job,
+      'terminateJob is for TEMPORAL jobs, use cancelJob',
+      'id',
+    );
     if (FINAL_STATUSES.has(job.status))
       throw conflict(`job ${id} is already ${job.status}; nothing to terminate`);
-    const status = await this.lanes.durable().terminate(job, reason ?? 'terminated');
+    const status = await workflows.terminate(job, reason ?? 'terminated');
     return { ...job, status };
   }
 
@@ -96,8 +97,7 @@ export class ControlService {
   async signal(p: Principal, id: string, name: string, payload: unknown): Promise<JobRecord> {
     requireRole(p, Role.OPERATOR, 'signalling jobs');
     const job = await this.reads.require(p, id);
-    if (job.backend !== Backend.TEMPORAL)
-      throw badInput(`job ${id} runs on BULLMQ; only TEMPORAL jobs take signals`, 'id');
+    const workflows = this.workflowsOf(job, 'only TEMPORAL jobs take signals', 'id');
     const type = this.catalog.find(job.type);
     if (!type?.signals.includes(name)) {
       throw badInput(
@@ -108,14 +108,13 @@ export class ControlService {
     validateSignalPayload(type, name, payload);
     if (FINAL_STATUSES.has(job.status))
       throw conflict(`job ${id} is already ${job.status}; it takes no more signals`);
-    await this.lanes.durable().signal(job, name, payload);
+    await workflows.signal(job, name, payload);
     return job;
   }
 
   async query(p: Principal, id: string, name: string, args: unknown): Promise<unknown> {
     const job = await this.reads.require(p, id);
-    if (job.backend !== Backend.TEMPORAL)
-      throw badInput(`job ${id} runs on BULLMQ; workflowQuery is for TEMPORAL jobs`, 'jobId');
+    const workflows = this.workflowsOf(job, 'workflowQuery is for TEMPORAL jobs', 'jobId');
     const type = this.catalog.find(job.type);
     if (type && type.queries.length && !type.queries.includes(name)) {
       throw badInput(
@@ -123,6 +122,13 @@ export class ControlService {
         'name',
       );
     }
-    return this.lanes.durable().query(job, name, args);
+    return workflows.query(job, name, args);
+  }
+
+  /** The workflow control of the job's lane; BAD_USER_INPUT saying `instead` where it has none. */
+  private workflowsOf(job: JobRecord, instead: string, field: string): WorkflowControl {
+    const workflows = this.lanes.of(job.backend).workflows;
+    if (!workflows) throw badInput(`job ${job.id} runs on ${job.backend}; ${instead}`, field);
+    return workflows;
   }
 }

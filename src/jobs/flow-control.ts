@@ -1,9 +1,7 @@
-import { AppError, conflict } from '../model/app-error';
-import { ErrorCode } from '../model/error-code';
-import { Backend, FINAL_STATUSES, JobStatus } from '../model/enums';
+import { conflict } from '../model/app-error';
+import { FINAL_STATUSES, JobStatus } from '../model/enums';
 import { ChildFailurePolicy } from '../model/flow';
 import type { JobRecord } from '../model/job-record';
-import type { BullmqLane } from '../lanes/bullmq/bullmq-lane';
 import type { JobStore } from '../store/job-store';
 import type { FlowService } from './flow-service';
 import type { LaneSet } from './lanes-access';
@@ -13,33 +11,20 @@ export class FlowControl {
   constructor(
     private readonly jobs: JobStore,
     private readonly lanes: LaneSet,
-    private readonly bullmq: BullmqLane,
     private readonly flows: FlowService,
   ) {}
 
   /**
-   * Cancels a parent and its unfinished descendants; null when `job` has no children (an
-   * ordinary cancel). TEMPORAL: cancelling the parent's workflow cancels its child workflows.
-   * BULLMQ: every unfinished node is marked first, then each is removed or aborted, deepest
-   * first, so none starts meanwhile.
+   * Cancels a parent and its unfinished descendants through its lane's flows; null when `job`
+   * has no children (an ordinary cancel).
    */
   async cancel(job: JobRecord, reason: string): Promise<JobStatus | null> {
+    const flows = this.lanes.of(job.backend).flows?.();
+    if (!flows) return null;
     const rows = await this.jobs.flows.subtree(job.id);
     if (rows.length <= 1) return null;
-    if (job.backend === Backend.TEMPORAL) return this.lanes.durable().cancel(job, reason);
     const open = rows.filter((r) => !FINAL_STATUSES.has(r.status));
-    await this.bullmq.markCancelled(open, reason);
-    let status: JobStatus = JobStatus.CANCELLED;
-    for (const r of [...open].reverse()) {
-      try {
-        const s = await this.bullmq.cancel(r, reason);
-        if (r.id === job.id) status = s;
-      } catch (err) {
-        // Finished (or cancelled by the failure of a child) meanwhile.
-        if (!(err instanceof AppError && err.code === ErrorCode.CONFLICT)) throw err;
-      }
-    }
-    return status;
+    return flows.cancelTree(job, open, reason);
   }
 
   /**

@@ -60,7 +60,7 @@ export class JobService {
       this.reads,
       lanes,
       d.catalog,
-      new FlowControl(d.jobs, lanes, d.bullmq, this.flows),
+      new FlowControl(d.jobs, lanes, this.flows),
     );
     this.queueAdmin = new QueueService(lanes, d.bullmq, d.catalog);
   }

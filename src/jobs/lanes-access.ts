@@ -27,12 +27,6 @@ export class LaneSet {
     return lane;
   }
 
-  /** The durable lane; BACKEND_UNAVAILABLE when this gateway has none. */
-  durable(): DurableLane {
-    if (!this.temporal) throw temporalMissing();
-    return this.temporal;
-  }
-
   /** Every configured lane. */
   all(): Lane[] {
     return this.temporal ? [this.bullmq, this.temporal] : [this.bullmq];

@@ -1,7 +1,6 @@
 import { tenantScope } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import { badInput, notFound } from '../model/app-error';
-import { Backend } from '../model/enums';
 import type { EventQuery } from '../model/event-query';
 import type { JobEvent } from '../model/job-event';
 import { decodeJobCursor, encodeJobCursor } from '../model/job-cursor';
@@ -94,8 +93,12 @@ export class ReadService {
   }
 
   async describe(jobs: readonly JobRecord[]): Promise<Map<string, WorkflowInfo | null>> {
-    const durable = jobs.filter((j) => j.backend === Backend.TEMPORAL);
-    if (!durable.length || !this.lanes.temporal) return new Map();
-    return this.lanes.temporal.describe(durable);
+    const out = new Map<string, WorkflowInfo | null>();
+    for (const lane of this.lanes.all()) {
+      const mine = jobs.filter((j) => j.backend === lane.backend);
+      if (!lane.workflows || !mine.length) continue;
+      for (const [id, info] of await lane.workflows.describe(mine)) out.set(id, info);
+    }
+    return out;
   }
 }

@@ -71,7 +71,7 @@ export class SubmissionService {
     }
     const input = this.normalizeInput(type, s.input, field);
     const decision = route(type, s);
-    if (decision.backend === Backend.BULLMQ && type.workflowOnly) {
+    if (type.workflowOnly && !this.lanes.of(decision.backend).workflows) {
       throw badInput(
         `${field}.backend: job type '${type.name}' is a workflow and runs on TEMPORAL only`,
         `${field}.backend`,

@@ -1,3 +1,4 @@
+import type { JobStatus } from '../model/enums';
 import type { FlowTree } from '../model/flow';
 import type { JobRecord } from '../model/job-record';
 
@@ -14,4 +15,9 @@ export interface FlowLane {
    * cancelled runs), so the tree can be added under the same ids.
    */
   clearForRelaunch(nodes: JobRecord[]): Promise<void>;
+  /**
+   * Cancels `root` and `open`, its unfinished descendants (`root` among them when it is
+   * unfinished), so no node starts meanwhile. Resolves to the status `root` ends in.
+   */
+  cancelTree(root: JobRecord, open: JobRecord[], reason: string): Promise<JobStatus>;
 }

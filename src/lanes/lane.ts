@@ -2,6 +2,8 @@ import type { Backend, JobStatus } from '../model/enums';
 import type { JobEvent } from '../model/job-event';
 import type { JobRecord } from '../model/job-record';
 import type { QueueCounts } from '../model/queue-counts';
+import type { WorkflowInfo } from '../model/workflow-info';
+import type { FlowLane } from './flow-lane';
 
 /** How the engine's latest run of a job stands (what the reconciler compares the store with). */
 export interface RunOutcome {
@@ -20,6 +22,16 @@ export interface RunOutcome {
   message?: string;
   /** The attempt that ended, where the engine counts them. */
   attempt?: number;
+}
+
+/** What only a lane whose jobs are workflows does: hard stops, signals, queries, run details. */
+export interface WorkflowControl {
+  /** Ends the run at once, without cleanup; resolves to the status the job is in after. */
+  terminate(job: JobRecord, reason: string): Promise<JobStatus>;
+  signal(job: JobRecord, name: string, payload: unknown): Promise<void>;
+  query(job: JobRecord, name: string, args: unknown): Promise<unknown>;
+  /** The engine's view of each job's workflow run; null for a job it does not hold. */
+  describe(jobs: readonly JobRecord[]): Promise<Map<string, WorkflowInfo | null>>;
 }
 
 /** What the job services ask of an engine; BULLMQ and TEMPORAL each implement it. */
@@ -43,6 +55,10 @@ export interface Lane {
   outcome(job: JobRecord): Promise<RunOutcome | null>;
   /** Counts of the lane's queues. */
   stats(): Promise<QueueCounts[]>;
+  /** Workflow control; absent on a lane whose jobs are not workflows (BULLMQ). */
+  readonly workflows?: WorkflowControl;
+  /** Flows on this lane; absent where the lane runs none. */
+  flows?(): FlowLane;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Backend } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
-import { COLUMNS, toRecord } from './job-store';
-import type { JobRow } from './job-store';
+import { COLUMNS, toRecord } from './job-rows';
+import type { JobRow } from './job-rows';
 
 /** Reads the links of flows in the `jobs` projection (`parent_id`, served by the jobs_parent index). */
 export class FlowStore {

@@ -1,7 +1,8 @@
 // A new version of a job type rolled out the way a deployment does it: worker process A serves
 // version 1, then worker process B starts with a changed zod schema under the same name. The
 // registry takes B's version, the gateway checks submissions against it, `workers` names A as
-// outdated until it stops, and B alone serves the type afterwards.
+// outdated until it stops, and B alone serves the type afterwards. A job accepted under
+// version 1 that a version 2 worker takes fails once, naming what version 2 needs.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -208,4 +209,47 @@ describe('a job type rolled out to version 2 while a version 1 worker still runs
     b.child.kill('SIGTERM');
     expect(await exited(b.child)).toBe(0);
   }, 60_000);
+
+  it('a job accepted under version 1 but taken by a version 2 worker fails once, naming the new field', async () => {
+    const admin = async (query: string): Promise<void> => {
+      const r = await stack.gql(query);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+    };
+    // The queue is paused, so the job waits while the deployment changes under it.
+    await admin('mutation { pauseQueue(name: "rollout") { name } }');
+    // A version 1 worker starting again rolls the type back: version 1 is current once more.
+    const old = await startWorker(1);
+    await stack.waitFor(
+      async () => (await typeInfo())?.version === v1,
+      10_000,
+      `${TYPE} back at version ${v1}`,
+    );
+    const accepted = await stack.gql<{ submitJob: { id: string } }>(SUBMIT, {
+      input: { type: TYPE, input: { name: 'bea' } },
+    });
+    const id = accepted.data?.submitJob.id;
+    expect(id).toBeDefined();
+    const next = await startWorker(2);
+    old.child.kill('SIGTERM');
+    expect(await exited(old.child)).toBe(0);
+    expect(await typeInfo()).toMatchObject({ version: v2, workers: 1 });
+    await admin('mutation { resumeQueue(name: "rollout") { name } }');
+    const job = await stack.waitFor(
+      async () => {
+        const j = await stack.gql<{ job: { status: string; attempts: number; error: string } }>(
+          'query($id: ID!) { job(id: $id) { status attempts error } }',
+          { id },
+        );
+        const v = j.data?.job;
+        return v && ['SUCCEEDED', 'FAILED'].includes(v.status) ? v : null;
+      },
+      30_000,
+      `job ${id} to end`,
+    );
+    // The worker checks the input against its own schema; a schema failure is not retried.
+    expect(job).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(job.error).toContain('language');
+    next.child.kill('SIGTERM');
+    expect(await exited(next.child)).toBe(0);
+  }, 90_000);
 });

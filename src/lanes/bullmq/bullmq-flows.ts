@@ -2,7 +2,9 @@ import { FlowProducer } from 'bullmq';
 import type { FlowChildJob, FlowJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BusEmitter } from '../../bus/event-emitter';
+import { AppError } from '../../model/app-error';
 import { JobStatus } from '../../model/enums';
+import { ErrorCode } from '../../model/error-code';
 import { ChildFailurePolicy, flowNodes, waitingMessage } from '../../model/flow';
 import type { FlowTree } from '../../model/flow';
 import type { JobRecord } from '../../model/job-record';
@@ -98,6 +100,25 @@ export class BullmqFlows implements FlowLane {
       const bj = await this.lane.queue(j.queue).getJob(j.id);
       if (bj) await bj.remove({ removeChildren: false });
     }
+  }
+
+  /**
+   * Every unfinished node is marked first, so a worker refuses one that becomes runnable
+   * meanwhile; then each is removed or aborted, deepest first.
+   */
+  async cancelTree(root: JobRecord, open: JobRecord[], reason: string): Promise<JobStatus> {
+    await this.lane.markCancelled(open, reason);
+    let status: JobStatus = JobStatus.CANCELLED;
+    for (const r of [...open].reverse()) {
+      try {
+        const s = await this.lane.cancel(r, reason);
+        if (r.id === root.id) status = s;
+      } catch (err) {
+        // Finished (or cancelled by the failure of a child) meanwhile.
+        if (!(err instanceof AppError && err.code === ErrorCode.CONFLICT)) throw err;
+      }
+    }
+    return status;
   }
 
   async close(): Promise<void> {

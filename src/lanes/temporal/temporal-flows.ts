@@ -82,4 +82,9 @@ export class TemporalFlows implements FlowLane {
 
   /** Temporal keeps closed runs; a new run under the same id is allowed (ALLOW_DUPLICATE). */
   async clearForRelaunch(_nodes: JobRecord[]): Promise<void> {}
+
+  /** Cancelling the root's workflow cancels its child workflows, and theirs, down the tree. */
+  cancelTree(root: JobRecord, _open: JobRecord[], reason: string): Promise<JobStatus> {
+    return this.lane.cancel(root, reason);
+  }
 }

@@ -12,6 +12,7 @@ import type { QueueCounts } from '../../model/queue-counts';
 import type { WorkflowInfo } from '../../model/workflow-info';
 import { taskQueueName } from '../../../workers/temporal/shared';
 import type { DurableLane } from './durable-lane';
+import type { WorkflowControl } from '../lane';
 import type { FlowLane } from '../flow-lane';
 import { TemporalFlows } from './temporal-flows';
 import { ensureSearchAttributes } from './search-attributes';
@@ -123,6 +124,11 @@ export class TemporalLane implements DurableLane {
 
   cancel(job: JobRecord, reason: string): Promise<JobStatus> {
     return this.control.cancel(job, reason);
+  }
+
+  /** This lane's jobs are workflows: it does the workflow control itself. */
+  get workflows(): WorkflowControl {
+    return this;
   }
 
   terminate(job: JobRecord, reason: string): Promise<JobStatus> {
