@@ -79,11 +79,6 @@ export class ScheduleService {
         }`,
         `${field}.type`,
       );
-    if (type.workflowOnly)
-      throw badInput(
-        `${field}.type: '${type.name}' is a workflow; schedules run job types made with defineJob`,
-        `${field}.type`,
-      );
     const input =
       i.input === undefined || i.input === null
         ? type.inputSchema.type === 'object'
@@ -92,6 +87,11 @@ export class ScheduleService {
         : i.input;
     validateInput(type, input, `${field}.input`);
     const backend = route(type, { backend: i.backend }).backend;
+    if (type.workflowOnly && backend !== Backend.TEMPORAL)
+      throw badInput(
+        `${field}.backend: job type '${type.name}' is a workflow and runs on TEMPORAL only`,
+        `${field}.backend`,
+      );
     this.engine(backend);
     const base = {
       id: i.id ?? randomUUID(),

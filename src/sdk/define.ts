@@ -86,6 +86,7 @@ export function defineWorkflow<S extends SchemaLike | undefined = undefined>(
   }
   c.strings('queries', options.queries);
   c.functions('activities', options.activities);
+  checkSchedules(c, options.schedules);
   return Object.freeze({
     [DEFINITION]: 'workflow' as const,
     name,

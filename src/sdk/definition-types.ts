@@ -122,6 +122,8 @@ export interface WorkflowOptions<S extends SchemaLike | undefined = undefined> {
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Top-level input fields that VIEWERs see masked. */
   sensitive?: string[];
+  /** Schedules that start this workflow (Temporal Schedules), as defineJob's `schedules`. */
+  schedules?: JobScheduleOptions<InferInput<S>>[];
 }
 
 /** A TEMPORAL-only type whose code is a Temporal workflow. */

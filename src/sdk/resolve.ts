@@ -72,20 +72,22 @@ export function resolveDefinitions(defs: Definition[]): ResolvedDefinitions {
       );
     if (jobs.has(def.name) || workflows.has(def.name))
       throw new DefinitionError(def.name, null, 'is defined twice');
+    const declared = (def as JobDefinition | WorkflowDefinition).options.schedules ?? [];
+    for (const s of declared) {
+      const owner = scheduleOwner.get(s.id);
+      if (owner !== undefined)
+        throw new DefinitionError(
+          def.name,
+          'schedules',
+          `declares schedule '${s.id}', which '${owner}' declares too`,
+        );
+      scheduleOwner.set(s.id, def.name);
+      // A workflow runs on TEMPORAL only.
+      const lane = kind === 'job' ? (def as JobDefinition).options.lane : 'TEMPORAL';
+      schedules.push({ ...s, type: def.name, lane });
+    }
     if (kind === 'job') {
-      const job = def as JobDefinition;
-      jobs.set(def.name, job);
-      for (const s of job.options.schedules ?? []) {
-        const owner = scheduleOwner.get(s.id);
-        if (owner !== undefined)
-          throw new DefinitionError(
-            def.name,
-            'schedules',
-            `declares schedule '${s.id}', which '${owner}' declares too`,
-          );
-        scheduleOwner.set(s.id, def.name);
-        schedules.push({ ...s, type: def.name, lane: job.options.lane });
-      }
+      jobs.set(def.name, def as JobDefinition);
     } else {
       const wf = def as WorkflowDefinition;
       workflows.set(def.name, wf);

@@ -3,7 +3,7 @@ import { cronProblem, isTimeZone } from '../model/schedule-times';
 import type { DefinitionChecks } from './define-checks';
 
 /**
- * A schedule declared with its job type (`defineJob({ schedules: [...] })`): a worker upserts
+ * A schedule declared with its job type (`defineJob` or `defineWorkflow({ schedules: [...] })`): a worker upserts
  * it when it registers the type, in tenant `default`. Exactly one of `cron` and `everyMs`.
  */
 export interface JobScheduleOptions<I = unknown> {
@@ -23,7 +23,7 @@ export interface JobScheduleOptions<I = unknown> {
 
 const OVERLAPS = ['SKIP', 'BUFFER_ONE', 'ALLOW_ALL'];
 
-/** Checks `schedules` of a defineJob; each problem is a DefinitionError naming the field. */
+/** Checks `schedules` of a defineJob or defineWorkflow; each problem is a DefinitionError naming the field. */
 export function checkSchedules(c: DefinitionChecks, value: unknown): void {
   if (value === undefined) return;
   if (!Array.isArray(value)) c.fail('schedules', 'must be an array of { id, cron | everyMs, ... }');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJob, DefinitionError } from 'jobgate';
+import { defineJob, defineWorkflow, DefinitionError } from 'jobgate';
 import { resolveDefinitions } from '../../src/sdk/resolve';
 
 const run = async (): Promise<null> => null;
@@ -63,5 +63,36 @@ describe('defineJob schedules', () => {
     const a = defineJob({ name: 'a.job', schedules: [{ id: 'same', everyMs: 5000 }], run });
     const b = defineJob({ name: 'b.job', schedules: [{ id: 'same', everyMs: 5000 }], run });
     expect(definitionError(() => resolveDefinitions([a, b])).message).toContain("'same'");
+  });
+});
+
+describe('defineWorkflow schedules', () => {
+  const workflow = (schedules: unknown) =>
+    defineWorkflow({
+      name: 'reports.workflow',
+      workflowsPath: '/srv/app/workflows.js',
+      workflowName: 'report',
+      schedules: schedules as never,
+    });
+
+  it('resolves them on TEMPORAL, the only lane a workflow runs on', () => {
+    const r = resolveDefinitions([workflow([{ id: 'weekly', cron: '0 6 * * 1' }])]);
+    expect(r.schedules).toEqual([
+      { id: 'weekly', cron: '0 6 * * 1', type: 'reports.workflow', lane: 'TEMPORAL' },
+    ]);
+  });
+
+  it('checks them as defineJob does, naming the field', () => {
+    expect(definitionError(() => workflow([{ id: 'x', everyMs: 10 }])).message).toContain(
+      'schedules[0].everyMs',
+    );
+  });
+
+  it('refuses a schedule id a job type declares too', () => {
+    const job = defineJob({ name: 'a.job', schedules: [{ id: 'weekly', everyMs: 5000 }], run });
+    expect(
+      definitionError(() => resolveDefinitions([job, workflow([{ id: 'weekly', everyMs: 5000 }])]))
+        .message,
+    ).toContain("'weekly'");
   });
 });

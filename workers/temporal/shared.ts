@@ -30,6 +30,11 @@ export interface JobMemo {
   backoffMs: number;
   /** Longest one activity attempt may run, ms. */
   timeoutMs: number;
+  /**
+   * Set on runs a Temporal Schedule starts: the job id is the workflow's own id (the
+   * schedule's workflow id with the due time appended), and the run writes its row first.
+   */
+  scheduleId?: string;
 }
 
 /** The memo key holding the {@link JobMemo}. */
@@ -54,6 +59,9 @@ export interface WorkflowJob<I = unknown> {
    */
   scheduleId?: string;
 }
+
+/** The activity that writes a scheduled run's row; it is bookkeeping, not the job's work. */
+export const RECORD_SCHEDULED_RUN = 'recordScheduledRun';
 
 /** What the recordScheduledRun activity gets: the run's job and its schedule. */
 export interface ScheduledRunArgs {

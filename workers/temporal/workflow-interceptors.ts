@@ -23,16 +23,24 @@ import type {
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
 import { JobEventType } from '../../src/model/enums';
-import { cancelReasonSignal, JOB_HEADER, JOB_MEMO, PROCESSOR_WORKFLOW } from './shared';
+import {
+  cancelReasonSignal,
+  JOB_HEADER,
+  JOB_MEMO,
+  PROCESSOR_WORKFLOW,
+  RECORD_SCHEDULED_RUN,
+} from './shared';
 import type { JobMemo, JobRef } from './shared';
-import { asFailure, emitFor } from './workflow-kit';
+import { asFailure, emitFor, recordScheduledRun } from './workflow-kit';
+
+const memoOf = (): JobMemo | undefined => workflowInfo().memo?.[JOB_MEMO] as JobMemo | undefined;
 
 /** The job of the running workflow, or null for a workflow jobgate did not start. */
 function jobOf(): JobRef | null {
-  const info = workflowInfo();
-  const memo = info.memo?.[JOB_MEMO] as JobMemo | undefined;
+  const memo = memoOf();
   if (!memo) return null;
-  return { jobId: info.workflowId, tenant: memo.tenant, jobType: memo.jobType, queue: memo.queue };
+  const { workflowId } = workflowInfo();
+  return { jobId: workflowId, tenant: memo.tenant, jobType: memo.jobType, queue: memo.queue };
 }
 
 /** jobgate's own workflows emit their lifecycle themselves. */
@@ -49,6 +57,9 @@ class JobInbound implements WorkflowInboundCallsInterceptor {
     setHandler(cancelReasonSignal, (reason) => {
       cancelReason = reason;
     });
+    // A run a Temporal Schedule started has no row yet: it writes it before anything else.
+    const scheduleId = memoOf()?.scheduleId;
+    if (scheduleId) await recordScheduledRun({ run: job, scheduleId, input: input.args[0] ?? null });
     emitFor(job, JobEventType.STARTED);
     try {
       const result = await next(input);
@@ -92,7 +103,8 @@ class JobInbound implements WorkflowInboundCallsInterceptor {
 class JobOutbound implements WorkflowOutboundCallsInterceptor {
   private withJob<T extends ActivityInput | LocalActivityInput>(input: T): T {
     const job = jobOf();
-    if (!job) return input;
+    // Bookkeeping is not the job's work: it gets no activity events.
+    if (!job || input.activityType === RECORD_SCHEDULED_RUN) return input;
     return {
       ...input,
       headers: { ...input.headers, [JOB_HEADER]: defaultPayloadConverter.toPayload(job) },

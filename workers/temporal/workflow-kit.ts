@@ -19,9 +19,19 @@ import type { ActivityOptions, ChildWorkflowOptions } from '@temporalio/workflow
 import type { JobEventType } from '../../src/model/enums';
 import type { ChildOutcome } from '../../src/model/flow';
 import { HEARTBEAT_TIMEOUT_MS, JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from './shared';
-import type { ChildStart, JobgateSinks, JobRef, SinkEvent } from './shared';
+import type { ChildStart, JobgateSinks, JobRef, ScheduledRunArgs, SinkEvent } from './shared';
 
 const { jobgate } = proxySinks<JobgateSinks>();
+
+/** Bookkeeping of scheduled runs: short, retried until Postgres and Redis answer. */
+const bookkeeping = proxyActivities<{ recordScheduledRun(a: ScheduledRunArgs): Promise<void> }>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
+/** Writes the row and QUEUED of a run a Temporal Schedule started (once: see ScheduledRuns). */
+export const recordScheduledRun = (a: ScheduledRunArgs): Promise<void> =>
+  bookkeeping.recordScheduledRun(a);
 
 /** Sends one event of `job` through the sink (never again on replay). */
 export function emitFor(job: JobRef, type: JobEventType, extra: Partial<SinkEvent> = {}): void {

@@ -1,7 +1,6 @@
 import {
   CancellationScope,
   isCancellation,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -9,7 +8,7 @@ import { JobEventType } from '../../src/model/enums';
 import type * as activities from './activities';
 import { cancelReasonSignal, stateQuery } from './shared';
 import type { SinkEvent, WorkflowJob } from './shared';
-import { asFailure, emitFor, policyActivities } from './workflow-kit';
+import { asFailure, emitFor, policyActivities, recordScheduledRun } from './workflow-kit';
 
 type Activities = activities.JobgateActivities;
 
@@ -45,23 +44,13 @@ async function tracked<T>(w: WorkflowJob, body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Bookkeeping of scheduled runs: short, retried until Postgres and Redis answer. */
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
-});
-
 /**
  * A run a Temporal Schedule started: its job id is the workflow's id (unique per due time),
  * and its row and QUEUED are written (once: see ScheduledRuns) before anything else.
  */
 async function scheduledRun(w: WorkflowJob): Promise<WorkflowJob> {
   const job = { ...w.job, jobId: workflowInfo().workflowId };
-  await bookkeeping.recordScheduledRun({
-    run: job,
-    scheduleId: w.scheduleId as string,
-    input: w.input,
-  });
+  await recordScheduledRun({ run: job, scheduleId: w.scheduleId as string, input: w.input });
   return { ...w, job };
 }
 

@@ -12,12 +12,13 @@ import type { JobTypeCatalog } from '../../model/job-type';
 import type { ScheduleRecord } from '../../model/schedule';
 import { cronFields } from '../../model/schedule-times';
 import {
+  JOB_MEMO,
   JOB_TYPE_ATTRIBUTE,
   PROCESSOR_WORKFLOW,
   taskQueueName,
   TENANT_ATTRIBUTE,
 } from '../../../workers/temporal/shared';
-import type { WorkflowJob } from '../../../workers/temporal/shared';
+import type { JobMemo, WorkflowJob } from '../../../workers/temporal/shared';
 import type { ScheduleEngine, TriggeredRun } from '../schedule-engine';
 import { temporalPriority } from './temporal-priority';
 
@@ -33,8 +34,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /**
  * Schedules on the durable lane: one Temporal Schedule per schedule. Temporal keeps time,
  * applies the overlap policy, pauses with a note and triggers; each action starts jobgate's
- * processor workflow with the id `<prefix>-<schedule>-<due time>` (Temporal appends the
- * time), which the workflow turns into its job's row (see ScheduledRuns).
+ * processor workflow, or the user's workflow of a defineWorkflow type, with the id
+ * `<prefix>-<schedule>-<due time>` (Temporal appends the time). The processor workflow, or the
+ * workflow interceptor for a user's workflow, turns that into its job's row (see ScheduledRuns).
  */
 export class TemporalSchedules implements ScheduleEngine {
   readonly backend = Backend.TEMPORAL;
@@ -60,6 +62,39 @@ export class TemporalSchedules implements ScheduleEngine {
 
   private action(s: ScheduleRecord): ScheduleOptionsStartWorkflowAction<Workflow> {
     const def = this.catalog.find(s.type);
+    const common = {
+      type: 'startWorkflow' as const,
+      workflowId: this.engineId(s),
+      taskQueue: taskQueueName(this.prefix, s.queue),
+      typedSearchAttributes: [
+        { key: TENANT_ATTRIBUTE, value: s.tenant },
+        { key: JOB_TYPE_ATTRIBUTE, value: s.type },
+      ],
+      retry: { maximumAttempts: 1 },
+      ...(s.priority !== Priority.NORMAL
+        ? { priority: { priorityKey: temporalPriority[s.priority] } }
+        : {}),
+    };
+    if (def?.workflowName) {
+      // A user's workflow is called with its input alone; the job and its schedule travel in
+      // the memo, and jobgate's workflow interceptor writes the run's row before it starts.
+      const memo: JobMemo = {
+        tenant: s.tenant,
+        jobType: s.type,
+        queue: s.queue,
+        maxAttempts: def.maxAttempts,
+        backoffMs: def.backoffMs,
+        timeoutMs: def.timeoutMs,
+        scheduleId: s.id,
+      };
+      return {
+        ...common,
+        workflowType: def.workflowName,
+        args: [s.input],
+        memo: { [JOB_MEMO]: memo },
+        workflowExecutionTimeout: def.timeoutMs,
+      };
+    }
     const arg: WorkflowJob & { scheduleId: string } = {
       // jobId is the workflow's own id; the workflow reads it from workflowInfo.
       job: { jobId: '', tenant: s.tenant, jobType: s.type, queue: s.queue },
@@ -72,21 +107,7 @@ export class TemporalSchedules implements ScheduleEngine {
       timeoutMs: def?.timeoutMs ?? 30_000,
       scheduleId: s.id,
     } as WorkflowJob & { scheduleId: string };
-    return {
-      type: 'startWorkflow',
-      workflowType: PROCESSOR_WORKFLOW,
-      workflowId: this.engineId(s),
-      taskQueue: taskQueueName(this.prefix, s.queue),
-      args: [arg],
-      typedSearchAttributes: [
-        { key: TENANT_ATTRIBUTE, value: s.tenant },
-        { key: JOB_TYPE_ATTRIBUTE, value: s.type },
-      ],
-      retry: { maximumAttempts: 1 },
-      ...(s.priority !== Priority.NORMAL
-        ? { priority: { priorityKey: temporalPriority[s.priority] } }
-        : {}),
-    };
+    return { ...common, workflowType: PROCESSOR_WORKFLOW, args: [arg] };
   }
 
   private options(s: ScheduleRecord): ScheduleUpdateOptions {
