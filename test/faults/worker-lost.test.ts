@@ -159,4 +159,66 @@ drill('a worker killed with SIGKILL while it runs a job', () => {
     second.kill('SIGTERM');
     await exited(second);
   }, 150_000);
+
+  it('with the default settings, on both lanes: LOST within 15 s, and both jobs run again to success', async () => {
+    // No shortened settings here: heartbeat 5 s, LOST after 15 s, BullMQ lock and stalled
+    // check 30 s each (the README's timings), Temporal's activity heartbeat timeout 5 s.
+    stack = await startLaneStack({
+      jobs: exampleDefinitions,
+      bullmqWorker: false,
+      temporal: true,
+      temporalWorker: false,
+    });
+    const s = stack;
+    const first = s.spawn(['worker']);
+    await activeWorker(s, first.pid!);
+    const jobs = {
+      BULLMQ: await s.submit({ type: 'sleep', input: { ms: 20_000 }, backend: 'BULLMQ' }),
+      TEMPORAL: await s.submit({ type: 'sleep', input: { ms: 20_000 }, backend: 'TEMPORAL' }),
+    };
+    // Only the first worker is up: both jobs are its.
+    await s.waitFor(
+      async () =>
+        (
+          await Promise.all(
+            Object.values(jobs).map(async (j) =>
+              (await s.busEvents(j.id)).some((e) => e.type === 'PROGRESS'),
+            ),
+          )
+        ).every(Boolean),
+      30_000,
+      'both jobs to be under way',
+    );
+    const second = s.spawn(['worker']);
+    await activeWorker(s, second.pid!);
+
+    const lostInMs = await killAndWaitForLost(s, first);
+    expect(lostInMs).toBeLessThanOrEqual(15_000);
+    const killedAt = Date.now() - lostInMs;
+    const rerun: Record<string, number> = {};
+    for (const [lane, job] of Object.entries(jobs)) {
+      const done = await s.waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 110_000);
+      expect({ lane, status: done.status, attempts: done.attempts, result: done.result }).toEqual({
+        lane,
+        status: 'SUCCEEDED',
+        attempts: 2,
+        result: { sleptMs: 20_000 },
+      });
+      const again = (await s.busEvents(job.id)).find(
+        (e) => (e.type === 'STARTED' || e.type === 'ACTIVITY_STARTED') && e.attempt === 2,
+      );
+      expect(again).toBeDefined();
+      rerun[lane] = Date.parse(again!.timestamp) - killedAt;
+    }
+    console.log(
+      `worker-lost with default settings: LOST ${lostInMs} ms after SIGKILL; attempt 2 started ${rerun.BULLMQ} ms after it on BULLMQ, ${rerun.TEMPORAL} ms on TEMPORAL`,
+    );
+    // BullMQ: the lock (30 s, renewed every 15 s) runs out, then the survivor's stalled check
+    // (every 30 s) takes it: up to a minute, plus the time to start it.
+    expect(rerun.BULLMQ).toBeLessThanOrEqual(75_000);
+    // Temporal: the activity's 5 s heartbeat timeout, then a retry on the survivor.
+    expect(rerun.TEMPORAL).toBeLessThanOrEqual(20_000);
+    second.kill('SIGTERM');
+    await exited(second);
+  }, 240_000);
 });
