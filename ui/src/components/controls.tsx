@@ -2,6 +2,7 @@ import { lazy, Suspense, useState } from 'react';
 import { useClient } from 'urql';
 import { errorText, useMutate } from '../lib/use-gql';
 import { FINAL } from '../lib/status';
+import type { TypeInfo } from '../lib/run-queries';
 import { Json } from './json-view';
 
 const SchemaForm = lazy(() => import('./schema-form').then((m) => ({ default: m.SchemaForm })));
@@ -10,12 +11,6 @@ export interface ControlledJob {
   id: string;
   status: string;
   backend: string;
-}
-
-export interface TypeInfo {
-  signals: string[];
-  signalSchemas: Record<string, Record<string, unknown>>;
-  queries: string[];
 }
 
 /** Cancel, retry, terminate, signal and query: shown only to roles that may use them. */

@@ -85,3 +85,10 @@ export async function allPages<T extends { id: string }>(
     after = page[page.length - 1].id;
   }
 }
+
+/** What the controls need of a job's type: its signals with their schemas, and its queries. */
+export interface TypeInfo {
+  signals: string[];
+  signalSchemas: Record<string, Record<string, unknown>>;
+  queries: string[];
+}

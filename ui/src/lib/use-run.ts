@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useClient } from 'urql';
-import type { TypeInfo } from '../components/controls';
 import { useAuth } from './auth-context';
 import { CURSOR, watchEvents } from './live-events';
 import type { LiveEvent } from './live-events';
 import { EVENTS, LOGS, PAGE, allPages, detailQuery } from './run-queries';
-import type { Detail, LogLine } from './run-queries';
+import type { Detail, LogLine, TypeInfo } from './run-queries';
 import { FINAL, statusAfter } from './status';
 import { errorText } from './use-gql';
 
