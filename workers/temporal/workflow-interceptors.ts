@@ -59,7 +59,8 @@ class JobInbound implements WorkflowInboundCallsInterceptor {
     });
     // A run a Temporal Schedule started has no row yet: it writes it before anything else.
     const scheduleId = memoOf()?.scheduleId;
-    if (scheduleId) await recordScheduledRun({ run: job, scheduleId, input: input.args[0] ?? null });
+    if (scheduleId)
+      await recordScheduledRun({ run: job, scheduleId, input: input.args[0] ?? null });
     emitFor(job, JobEventType.STARTED);
     try {
       const result = await next(input);

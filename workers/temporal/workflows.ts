@@ -1,9 +1,4 @@
-import {
-  CancellationScope,
-  isCancellation,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import { JobEventType } from '../../src/model/enums';
 import type * as activities from './activities';
 import { cancelReasonSignal, stateQuery } from './shared';
