@@ -43,7 +43,7 @@ export class ControlService {
     );
     if (FINAL_STATUSES.has(job.status))
       throw conflict(`job ${id} is already ${job.status}; nothing to terminate`);
-    const status = await workflows.terminate(job, reason ?? 'terminated');
+    const status = await workflows().terminate(job, reason ?? 'terminated');
     return { ...job, status };
   }
 
@@ -108,7 +108,7 @@ export class ControlService {
     validateSignalPayload(type, name, payload);
     if (FINAL_STATUSES.has(job.status))
       throw conflict(`job ${id} is already ${job.status}; it takes no more signals`);
-    await workflows.signal(job, name, payload);
+    await workflows().signal(job, name, payload);
     return job;
   }
 
@@ -122,13 +122,22 @@ export class ControlService {
         'name',
       );
     }
-    return workflows.query(job, name, args);
+    return workflows().query(job, name, args);
   }
 
-  /** The workflow control of the job's lane; BAD_USER_INPUT saying `instead` where it has none. */
-  private workflowsOf(job: JobRecord, instead: string, field: string): WorkflowControl {
-    const workflows = this.lanes.of(job.backend).workflows;
-    if (!workflows) throw badInput(`job ${job.id} runs on ${job.backend}; ${instead}`, field);
-    return workflows;
+  /**
+   * The workflow control of the job's lane, to call once the request is checked: a lane that
+   * has none is BAD_USER_INPUT (saying `instead`) at once; a lane this gateway lacks is
+   * BACKEND_UNAVAILABLE only at the call, after the checks a person can act on.
+   */
+  private workflowsOf(job: JobRecord, instead: string, field: string): () => WorkflowControl {
+    const refuse = () => badInput(`job ${job.id} runs on ${job.backend}; ${instead}`, field);
+    const here = this.lanes.find(job.backend);
+    if (here && !here.workflows) throw refuse();
+    return () => {
+      const workflows = this.lanes.of(job.backend).workflows;
+      if (!workflows) throw refuse();
+      return workflows;
+    };
   }
 }

@@ -16,13 +16,18 @@ export class LaneSet {
     readonly temporal: DurableLane | null,
   ) {}
 
-  /** The lane of `backend`; BACKEND_UNAVAILABLE when this gateway has none. */
-  of(backend: Backend): Lane {
+  /** The lane of `backend`, or null when this gateway has none. */
+  find(backend: Backend): Lane | null {
     const lanes: Record<Backend, Lane | null> = {
       [Backend.BULLMQ]: this.bullmq,
       [Backend.TEMPORAL]: this.temporal,
     };
-    const lane = lanes[backend];
+    return lanes[backend];
+  }
+
+  /** The lane of `backend`; BACKEND_UNAVAILABLE when this gateway has none. */
+  of(backend: Backend): Lane {
+    const lane = this.find(backend);
     if (!lane) throw temporalMissing();
     return lane;
   }
