@@ -68,10 +68,13 @@ function canonical(value: unknown): string {
 
 /**
  * Hash of what the engine holds for a schedule (everything but its paused state and note):
- * an upsert whose hash did not change leaves the engine alone.
+ * an upsert whose hash did not change leaves the engine alone. The engine also holds what the
+ * type's version said when the schedule was written (a workflow's name, attempts, timeouts),
+ * so a new version of the type makes a new hash.
  */
 export function specHash(
   s: Omit<ScheduleRecord, 'paused' | 'note' | 'createdAt' | 'source'>,
+  typeVersion: string,
 ): string {
   const { id, tenant, type, input, backend, priority, queue, cron, everyMs, timezone } = s;
   const { overlap, startAt, endAt } = s;
@@ -91,6 +94,7 @@ export function specHash(
         overlap,
         startAt,
         endAt,
+        typeVersion,
       }),
     )
     .digest('hex')

@@ -113,15 +113,16 @@ export class ScheduleService {
       paused: !!i.paused,
       note: null,
       source,
-      specHash: specHash(base),
+      specHash: specHash(base, type.version),
       createdAt: new Date(),
     };
   }
 
   /**
-   * Creates or replaces a schedule. The engine is written only when the spec or the paused
-   * state changed, and the row commits only when the engine took it. A code-declared
-   * schedule (`source` 'code') whose spec did not change is left as it is, paused or not.
+   * Creates or replaces a schedule. The engine is written only when the spec, the type's
+   * version or the paused state changed, and the row commits only when the engine took it. A
+   * code-declared schedule (`source` 'code') whose spec did not change is left as it is, and
+   * one whose spec changed keeps its paused state and note.
    */
   async upsert(p: Principal, i: ScheduleInput, source = 'api'): Promise<StoredSchedule> {
     requireRole(p, Role.OPERATOR, 'changing schedules');
@@ -139,10 +140,14 @@ export class ScheduleService {
         (source === 'code' || old.paused === next.paused)
       )
         return old;
+      // Code declares a spec, never a pause: a new spec or version from a worker keeps the
+      // pause (and its note) an operator set over the API.
+      const paused = source === 'code' && old ? old.paused : next.paused;
       const record: StoredSchedule = {
         ...next,
+        paused,
         createdAt: old?.createdAt ?? next.createdAt,
-        note: old && old.paused && next.paused ? old.note : null,
+        note: paused && old?.paused ? old.note : null,
       };
       if (old && old.backend !== record.backend) await this.engine(old.backend).remove(old);
       else if (old && old.queue !== record.queue && record.backend === Backend.BULLMQ)

@@ -72,6 +72,7 @@ export function createActivities(deps: ActivityDeps) {
       await deps.recordScheduledRun({
         jobId: a.run.jobId,
         scheduleId: a.scheduleId,
+        priority: a.priority ?? null,
         tenant: a.run.tenant,
         type: a.run.jobType,
         backend: Backend.TEMPORAL,

@@ -2,7 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { NewJobEvent } from '../../src/model/job-event';
 import { Backend } from '../../src/model/enums';
-import type { JobEventType } from '../../src/model/enums';
+import type { JobEventType, Priority } from '../../src/model/enums';
 import type { ChildOutcome } from '../../src/model/flow';
 
 /** Whose job a workflow runs: everything an event needs besides its type. */
@@ -34,7 +34,8 @@ export interface JobMemo {
    * Set on runs a Temporal Schedule starts: the job id is the workflow's own id (the
    * schedule's workflow id with the due time appended), and the run writes its row first.
    */
-  scheduleId?: string;
+  scheduleId?: string; /** The schedule's priority, for the row a scheduled run writes. */
+  schedulePriority?: Priority;
 }
 
 /** The memo key holding the {@link JobMemo}. */
@@ -57,7 +58,8 @@ export interface WorkflowJob<I = unknown> {
    * Set on runs a Temporal Schedule starts: the job id is then the workflow's own id (the
    * schedule's workflow id with the due time appended), and the run writes its row first.
    */
-  scheduleId?: string;
+  scheduleId?: string; /** The schedule's priority, for the row a scheduled run writes. */
+  schedulePriority?: Priority;
 }
 
 /** The activity that writes a scheduled run's row; it is bookkeeping, not the job's work. */
@@ -69,6 +71,7 @@ export interface ScheduledRunArgs {
   run: JobRef;
   scheduleId: string;
   input: unknown;
+  priority?: Priority;
 }
 
 /** The first argument of every jobgate activity, read by the event interceptor. */

@@ -58,9 +58,14 @@ class JobInbound implements WorkflowInboundCallsInterceptor {
       cancelReason = reason;
     });
     // A run a Temporal Schedule started has no row yet: it writes it before anything else.
-    const scheduleId = memoOf()?.scheduleId;
-    if (scheduleId)
-      await recordScheduledRun({ run: job, scheduleId, input: input.args[0] ?? null });
+    const memo = memoOf();
+    if (memo?.scheduleId)
+      await recordScheduledRun({
+        run: job,
+        scheduleId: memo.scheduleId,
+        input: input.args[0] ?? null,
+        priority: memo.schedulePriority,
+      });
     emitFor(job, JobEventType.STARTED);
     try {
       const result = await next(input);

@@ -6,6 +6,7 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  CancellationScope,
   ApplicationFailure,
   CancelledFailure,
   ChildWorkflowCancellationType,
@@ -29,9 +30,13 @@ const bookkeeping = proxyActivities<{ recordScheduledRun(a: ScheduledRunArgs): P
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
-/** Writes the row and QUEUED of a run a Temporal Schedule started (once: see ScheduledRuns). */
+/**
+ * Writes the row and QUEUED of a run a Temporal Schedule started (once: see ScheduledRuns).
+ * Not cancellable: a cancel that comes meanwhile reaches the job's code after it, so the run
+ * has its row and ends CANCELLED with the caller's reason.
+ */
 export const recordScheduledRun = (a: ScheduledRunArgs): Promise<void> =>
-  bookkeeping.recordScheduledRun(a);
+  CancellationScope.nonCancellable(() => bookkeeping.recordScheduledRun(a));
 
 /** Sends one event of `job` through the sink (never again on replay). */
 export function emitFor(job: JobRef, type: JobEventType, extra: Partial<SinkEvent> = {}): void {

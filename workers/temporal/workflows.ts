@@ -45,7 +45,12 @@ async function tracked<T>(w: WorkflowJob, body: () => Promise<T>): Promise<T> {
  */
 async function scheduledRun(w: WorkflowJob): Promise<WorkflowJob> {
   const job = { ...w.job, jobId: workflowInfo().workflowId };
-  await recordScheduledRun({ run: job, scheduleId: w.scheduleId as string, input: w.input });
+  await recordScheduledRun({
+    run: job,
+    scheduleId: w.scheduleId as string,
+    input: w.input,
+    priority: w.schedulePriority,
+  });
   return { ...w, job };
 }
 

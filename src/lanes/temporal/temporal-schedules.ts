@@ -86,6 +86,7 @@ export class TemporalSchedules implements ScheduleEngine {
         backoffMs: def.backoffMs,
         timeoutMs: def.timeoutMs,
         scheduleId: s.id,
+        schedulePriority: s.priority,
       };
       return {
         ...common,
@@ -106,6 +107,7 @@ export class TemporalSchedules implements ScheduleEngine {
       backoffMs: def?.backoffMs ?? 1000,
       timeoutMs: def?.timeoutMs ?? 30_000,
       scheduleId: s.id,
+      schedulePriority: s.priority,
     } as WorkflowJob & { scheduleId: string };
     return { ...common, workflowType: PROCESSOR_WORKFLOW, args: [arg] };
   }

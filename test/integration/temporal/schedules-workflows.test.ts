@@ -2,7 +2,11 @@
 // and jobgate's workflow interceptor writes the run's row (QUEUED once) before STARTED. The
 // examples' `saga` and `approval` are such types.
 import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { defineWorkflow } from 'jobgate';
+import { Role } from '../../../src/model/enums';
+import { resolveDefinitions } from '../../../src/sdk/resolve';
+import { testTemporalAddress } from '../../helpers/temporal-server';
 import { sagaCompensate, sagaStep } from '../../../examples/activities';
 import { exampleDefinitions } from '../../helpers/stack';
 import { startTemporalStack } from '../../helpers/temporal-stack';
@@ -44,6 +48,7 @@ interface RunDetail {
   type: string;
   backend: string;
   status: string;
+  priority: string;
   scheduleId: string | null;
   result: unknown;
   events: EventView[];
@@ -51,7 +56,7 @@ interface RunDetail {
 
 async function runDetail(id: string): Promise<RunDetail> {
   const r = await stack.gql<{ job: RunDetail }>(
-    `query($id: ID!) { job(id: $id) { id type backend status scheduleId result
+    `query($id: ID!) { job(id: $id) { id type backend status priority scheduleId result
        events(first: 50) { type message meta } } }`,
     { id },
   );
@@ -70,6 +75,7 @@ describe('schedules of workflow types (defineWorkflow)', () => {
       type: 'saga',
       input: { steps: ['reserve', 'ship'], stepMs: 0 },
       everyMs: 1000,
+      priority: 'HIGH',
     });
     expect(s).toMatchObject({ id, type: 'saga', backend: 'TEMPORAL' });
     const runs = await waitForRuns(stack, id, 2, 30_000);
@@ -80,6 +86,7 @@ describe('schedules of workflow types (defineWorkflow)', () => {
         type: 'saga',
         backend: 'TEMPORAL',
         status: 'SUCCEEDED',
+        priority: 'HIGH',
         scheduleId: id,
       });
       const types = job.events.map((e) => e.type);
@@ -96,17 +103,15 @@ describe('schedules of workflow types (defineWorkflow)', () => {
 
   it('trigger starts one run of a paused workflow schedule, which takes signals like any job', async () => {
     const id = sid('approval-trigger');
-    await upsertSchedule(stack, {
+    // Due every second, but created paused: only the trigger starts a run.
+    const created = await upsertSchedule(stack, {
       id,
       type: 'approval',
       input: { timeoutSeconds: 600 },
-      cron: '0 3 1 1 *',
+      everyMs: 1000,
+      paused: true,
     });
-    const paused = await stack.gql(
-      'mutation($id: ID!) { pauseSchedule(id: $id, note: "manual only") { id } }',
-      { id },
-    );
-    expect(paused.errors).toBeUndefined();
+    expect(created.paused).toBe(true);
     const t = await stack.gql<{ triggerSchedule: { id: string; status: string } }>(
       'mutation($id: ID!) { triggerSchedule(id: $id) { id status } }',
       { id },
@@ -141,7 +146,8 @@ describe('schedules of workflow types (defineWorkflow)', () => {
     // The gateway and the workflow's first step both write the row: QUEUED stays one.
     expect(types.filter((x) => x === 'QUEUED')).toHaveLength(1);
     expect(types).toContain('SIGNALED');
-    // Paused, it started nothing else.
+    // Paused, it started nothing else, though runs were due every second meanwhile.
+    await new Promise((r) => setTimeout(r, 3000));
     const all = await waitForRuns(stack, id, 1, 5_000);
     expect(all.map((r) => r.id)).toEqual([jobId]);
     await remove(id);
@@ -164,6 +170,90 @@ describe('schedules of workflow types (defineWorkflow)', () => {
     expect(job.events.filter((e) => e.type === 'QUEUED')).toHaveLength(1);
   }, 60_000);
 
+  describe('a new version of the scheduled type', () => {
+    let connection: Connection;
+    let client: Client;
+    beforeAll(async () => {
+      connection = await Connection.connect({ address: testTemporalAddress() });
+      client = new Client({ connection });
+    });
+    afterAll(() => connection.close());
+
+    /** The examples' saga as `saga.versioned`, with its own execution timeout. */
+    const register = (timeoutMs: number): Promise<void> =>
+      stack.app.registry.register(
+        resolveDefinitions([
+          defineWorkflow({
+            name: 'saga.versioned',
+            input: { type: 'object', properties: { steps: { type: 'array' } } },
+            timeoutMs,
+            workflowsPath: require.resolve('../../../examples/workflows'),
+            workflowName: 'saga',
+            activities: { sagaStep, sagaCompensate },
+          }),
+        ]).types,
+      );
+    const described = async (id: string) => {
+      const d = await client.schedule.getHandle(`${stack.prefix}-${id}`).describe();
+      const action = d.action as { workflowExecutionTimeout?: number | string };
+      return { timeoutMs: Number(action.workflowExecutionTimeout), paused: d.state.paused };
+    };
+    const hashOf = async (id: string): Promise<string> =>
+      (await stack.app.ds.query('SELECT spec_hash FROM schedules WHERE id = $1', [id]))[0]
+        .spec_hash;
+
+    it('writes the Temporal Schedule again on the next upsert, and not without one', async () => {
+      const id = sid('versioned');
+      const spec = { id, type: 'saga.versioned', input: { steps: ['a'] }, cron: '0 3 1 1 *' };
+      try {
+        await register(60_000);
+        await upsertSchedule(stack, spec);
+        expect(await described(id)).toEqual({ timeoutMs: 60_000, paused: false });
+        const before = await hashOf(id);
+        // The same spec and the same version: the engine is left alone.
+        await upsertSchedule(stack, spec);
+        expect(await hashOf(id)).toBe(before);
+        // A new version of the type: the same spec writes the Schedule again.
+        await register(120_000);
+        await upsertSchedule(stack, spec);
+        expect(await described(id)).toEqual({ timeoutMs: 120_000, paused: false });
+      } finally {
+        await remove(id);
+      }
+    });
+
+    it('keeps a pause set over the API when a worker declares the schedule with the new version', async () => {
+      const id = sid('code-paused');
+      // What a worker does with a schedule declared in code (see compose/schedule-parts.ts).
+      const fromCode = () =>
+        stack.app.services.schedules.upsert(
+          { tenant: 'default', role: Role.ADMIN, keyId: null },
+          { id, type: 'saga.versioned', input: { steps: ['a'] }, everyMs: 1000 },
+          'code',
+        );
+      try {
+        await register(60_000);
+        await fromCode();
+        const paused = await stack.gql(
+          'mutation($id: ID!) { pauseSchedule(id: $id, note: "quiet week") { id } }',
+          { id },
+        );
+        expect(paused.errors).toBeUndefined();
+        await register(120_000);
+        const saved = await fromCode();
+        expect(saved).toMatchObject({ paused: true, note: 'quiet week' });
+        expect(await described(id)).toEqual({ timeoutMs: 120_000, paused: true });
+        const read = await stack.gql<{ schedule: { paused: boolean; note: string } }>(
+          'query($id: ID!) { schedule(id: $id) { paused note } }',
+          { id },
+        );
+        expect(read.data?.schedule).toEqual({ paused: true, note: 'quiet week' });
+      } finally {
+        await remove(id);
+      }
+    });
+  });
+
   it('refuses BULLMQ for a workflow type, naming the field, and writes nothing', async () => {
     const id = sid('saga-bullmq');
     const r = await stack.gql('mutation($i: ScheduleInput!) { upsertSchedule(input: $i) { id } }', {
@@ -178,6 +268,7 @@ describe('schedules of workflow types (defineWorkflow)', () => {
         id,
       },
     );
-    expect(read.data?.schedule ?? null).toBeNull();
+    expect(read.errors).toBeUndefined();
+    expect(read.data?.schedule).toBeNull();
   });
 });
