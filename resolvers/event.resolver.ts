@@ -49,7 +49,8 @@ export class EventResolver {
   }
 
   @Subscription(() => JobType, {
-    description: 'The job, each time its status or progress changes.',
+    description:
+      'The job as it stands when the subscription starts, then each time its status or progress changes.',
     subscribe: async ({
       args,
       context,

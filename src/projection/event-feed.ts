@@ -107,7 +107,11 @@ export class EventFeed {
     }
   }
 
-  /** `jobUpdated`: the job, folded forward with each of its events. */
+  /**
+   * `jobUpdated`: the job as the store has it, then folded forward with each of its events.
+   * The first push answers a subscriber that came after the job changed for the last time
+   * (a job that ended meanwhile), who would otherwise wait for a change that never comes.
+   */
   jobUpdates(job: JobRecord): AsyncGenerator<JobRecord> {
     // Before the store has applied any event, replay from a minute before creation (clocks differ a little).
     const from = job.lastEventId ?? `${job.createdAt.getTime() - 60_000}-0`;
@@ -118,6 +122,7 @@ export class EventFeed {
 
   private async *fold(job: JobRecord, events: AsyncGenerator<JobEvent>): AsyncGenerator<JobRecord> {
     let current = job;
+    yield current;
     for await (const e of events) {
       const next = applyPatch(current, foldEvent(undefined, e));
       const changed =

@@ -99,6 +99,19 @@ describe('jobUpdated', () => {
     const progresses = sub.items.map((i) => i.jobUpdated.progress);
     expect([...progresses].sort((x, y) => x - y)).toEqual(progresses);
   });
+
+  it('pushes the job as it stands first: a subscriber to a finished job gets its final state', async () => {
+    const job = await submit(stack, { type: 'echo', input: { n: 1 } }, undefined);
+    await waitForStatus(stack, job.id, ['SUCCEEDED']);
+    const sub = stack.subscribe<{ jobUpdated: { status: string; progress: number } }>(
+      'subscription($id: ID!) { jobUpdated(id: $id) { id status progress } }',
+      { id: job.id },
+    );
+    await stack.waitFor(async () => sub.items.length > 0, 10_000, 'the first push');
+    sub.dispose();
+    expect(sub.items[0].jobUpdated).toEqual({ id: job.id, status: 'SUCCEEDED', progress: 100 });
+    expect(sub.errors).toEqual([]);
+  });
 });
 
 describe('the event hub', () => {
