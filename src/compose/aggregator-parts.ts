@@ -62,6 +62,7 @@ export async function startAggregatorParts(
     {
       batchSize: config.AGGREGATOR_BATCH,
       onBatch: (n) => d.metrics.aggregatorBatch(n),
+      onRefused: (n) => d.metrics.recordsRefused('aggregator', n),
       ...d.options,
     },
   );

@@ -61,7 +61,9 @@ export async function startGatewayParts(
   await hub.start();
   closers.push(() => hub.close());
   const feed = new EventFeed(hub, redis, keys, d.eventStore);
-  const audit = new AuditStore(ds, log.child({ part: 'audit' }));
+  const audit = new AuditStore(ds, log.child({ part: 'audit' }), undefined, undefined, {
+    onRefused: (n) => metrics.recordsRefused('audit', n),
+  });
   closers.push(() => audit.close());
   const gateway = new Gateway({
     schema: buildJobgateSchema(),

@@ -9,6 +9,8 @@ import type { JobStore } from '../store/job-store';
 import type { BusKeys } from '../bus/bus-keys';
 import { eventFromEntry } from '../bus/event-emitter';
 import type { JobEvent } from '../model/job-event';
+import { writeBisecting } from '../store/refusal';
+import { RefusedRecordStore } from '../store/refused-record-store';
 
 export interface AggregatorOptions {
   /** Events per Postgres transaction. @defaultValue 500 */
@@ -21,7 +23,20 @@ export interface AggregatorOptions {
   blockMs?: number;
   /** Called after each committed batch (metrics). */
   onBatch?: (size: number) => void;
+  /** Called with the number of entries of a batch kept in `refused_records` instead (metrics). */
+  onRefused?: (count: number) => void;
 }
+
+/** One stream entry, read and parsed. */
+interface Entry {
+  id: string;
+  fields: string[];
+  event: JobEvent;
+}
+
+/** The entry's event as the stream holds it (its JSON text), or every field when it is not one. */
+const rawOf = (fields: string[]): string =>
+  fields.length === 2 && fields[0] === 'e' ? fields[1] : JSON.stringify(fields);
 
 type StreamReply = [string, [string, string[]][]][] | null;
 
@@ -34,6 +49,7 @@ export class Aggregator {
   private loop?: Promise<void>;
   private readonly batchSize: number;
   private readonly consumer: string;
+  private readonly refused: RefusedRecordStore;
 
   constructor(
     /** A connection of its own: XREADGROUP BLOCK holds it. */
@@ -47,6 +63,7 @@ export class Aggregator {
   ) {
     this.batchSize = opts.batchSize ?? 500;
     this.consumer = opts.consumer ?? `aggregator-${hostname()}`;
+    this.refused = new RefusedRecordStore(ds);
   }
 
   async start(): Promise<void> {
@@ -117,25 +134,49 @@ export class Aggregator {
     return live;
   }
 
-  private async persist(entries: [string, string[]][]): Promise<void> {
-    const events: JobEvent[] = [];
-    const bad: string[] = [];
-    for (const [id, fields] of entries) {
+  /**
+   * Stores a batch and XACKs it. When Postgres refuses the batch for what it holds, the batch
+   * is split until the refused entries stand alone; those go to `refused_records`, the rest is
+   * stored, and the whole batch is acknowledged: one bad event never holds up the others.
+   * Any other error (Postgres down) propagates, and the batch is read again and retried whole.
+   */
+  private async persist(raw: [string, string[]][]): Promise<void> {
+    const entries: Entry[] = [];
+    let refused = 0;
+    for (const [id, fields] of raw) {
       try {
-        events.push(eventFromEntry(id, fields));
+        entries.push({ id, fields, event: eventFromEntry(id, fields) });
       } catch (err) {
-        this.log.error({ err, id }, 'unreadable stream entry skipped');
-        bad.push(id);
+        this.log.error({ err, id }, 'unreadable stream entry; kept in refused_records');
+        await this.refused.add('aggregator', id, null, rawOf(fields), err);
+        refused++;
       }
     }
+    refused += await writeBisecting(
+      entries,
+      (part) => this.store(part.map((e) => e.event)),
+      async (e, err) => {
+        const tenant = typeof e.event.tenant === 'string' ? e.event.tenant : null;
+        this.log.error(
+          { err, id: e.id, tenant, jobId: e.event.jobId },
+          'event refused by Postgres; kept in refused_records',
+        );
+        await this.refused.add('aggregator', e.id, tenant, rawOf(e.fields), err);
+      },
+    );
+    await this.redis.xack(this.keys.stream, this.keys.group, ...raw.map((e) => e[0]));
+    this.opts.onBatch?.(raw.length);
+    if (refused) this.opts.onRefused?.(refused);
+  }
+
+  /** Events and the job rows they move, in one transaction. */
+  private async store(events: JobEvent[]): Promise<void> {
     const patches = new Map<string, JobPatch>();
     for (const e of events) patches.set(e.jobId, foldEvent(patches.get(e.jobId), e));
     await this.ds.transaction(async (m) => {
       await this.events.insert(events, m);
       await this.jobs.applyPatches(patches, m);
     });
-    await this.redis.xack(this.keys.stream, this.keys.group, ...entries.map((e) => e[0]));
-    this.opts.onBatch?.(entries.length);
   }
 
   /** Entries not yet stored: pending plus not yet delivered to the group (Redis 7 `lag`). */

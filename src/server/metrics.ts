@@ -63,6 +63,7 @@ export class Metrics {
   private readonly operations: Histogram<'operation' | 'type' | 'outcome'>;
   private readonly collectErrors: Counter<'source'>;
   private readonly retention: Counter<'what'>;
+  private readonly refused: Counter<'writer'>;
   private readonly operationNames = new Set<string>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timeoutMs: number;
@@ -110,6 +111,12 @@ export class Metrics {
       name: 'jobgate_retention_deleted_total',
       help: 'Rows and jobs the retention sweep deleted: jobs, events, audit, bullmqFailed',
       labelNames: ['what'],
+      registers,
+    });
+    this.refused = new Counter({
+      name: 'jobgate_refused_records_total',
+      help: 'Records Postgres refused for what they hold, kept in refused_records instead, by writer (aggregator, audit)',
+      labelNames: ['writer'],
       registers,
     });
     const { queueDepth, busLag, openSubscriptions } = sources;
@@ -207,6 +214,11 @@ export class Metrics {
   /** Counts what one retention sweep deleted. */
   retentionDeleted(what: string, n: number): void {
     this.retention.inc({ what }, n);
+  }
+
+  /** Counts records a batch writer kept in refused_records because Postgres refused them. */
+  recordsRefused(writer: 'aggregator' | 'audit', n = 1): void {
+    this.refused.inc({ writer }, n);
   }
 
   /** Records one GraphQL operation. Names come from clients, so only the first `maxOperationNames` become labels. */

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pgJson } from './pg-json';
 import type { DataSource } from 'typeorm';
+import { writeBisecting } from './refusal';
+import { RefusedRecordStore } from './refused-record-store';
 
 /** One audited mutation. */
 export interface AuditEntry {
@@ -14,6 +17,12 @@ export interface AuditEntry {
   /** 'ok' or the error code. */
   outcome: string;
   requestId: string | null;
+}
+
+/** Hooks of {@link AuditStore}. */
+export interface AuditStoreHooks {
+  /** Called with the number of entries of a flush kept in `refused_records` instead (metrics). */
+  onRefused?: (count: number) => void;
 }
 
 export interface AuditQuery {
@@ -32,6 +41,7 @@ export class AuditStore {
   private buffer: AuditEntry[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly refused: RefusedRecordStore;
 
   constructor(
     private readonly ds: DataSource,
@@ -40,7 +50,10 @@ export class AuditStore {
     private readonly flushMs = 100,
     /** @defaultValue 200 */
     private readonly maxBatch = 200,
-  ) {}
+    private readonly hooks: AuditStoreHooks = {},
+  ) {
+    this.refused = new RefusedRecordStore(ds);
+  }
 
   record(e: AuditEntry): void {
     this.buffer.push(e);
@@ -57,32 +70,54 @@ export class AuditStore {
     this.flushing = this.flushing.then(() => this.write(batch));
   }
 
+  /**
+   * Writes a flush. An entry Postgres refuses for what it holds is found by splitting the
+   * batch and kept in `refused_records`; the others are stored. When Postgres is down, the
+   * entries not yet stored wait for the next flush rather than being lost.
+   */
   private async write(batch: AuditEntry[]): Promise<void> {
+    const pending = new Set(batch);
     try {
-      await this.ds.query(
-        `INSERT INTO audit_log (key_id, tenant, role, operation, target_ids, outcome, request_id)
-         SELECT key_id, tenant, role, operation, ARRAY(SELECT jsonb_array_elements_text(target_ids)), outcome, request_id
-         FROM jsonb_to_recordset($1::jsonb) AS r(key_id text, tenant text, role text, operation text, target_ids jsonb, outcome text, request_id text)`,
-        [
-          pgJson(
-            batch.map((e) => ({
-              key_id: e.keyId,
-              tenant: e.tenant,
-              role: e.role,
-              operation: e.operation,
-              target_ids: e.targetIds,
-              outcome: e.outcome,
-              request_id: e.requestId,
-            })),
-          ),
-        ],
+      const refused = await writeBisecting(
+        batch,
+        (part) => this.insert(part),
+        async (e, err) => {
+          this.log.error(
+            { err, tenant: e.tenant, operation: e.operation },
+            'audit entry refused by Postgres; kept in refused_records',
+          );
+          await this.refused.add('audit', randomUUID(), e.tenant, JSON.stringify(e), err);
+        },
+        (part) => part.forEach((e) => pending.delete(e)),
       );
+      if (refused) this.hooks.onRefused?.(refused);
     } catch (err) {
       // Postgres down: keep the entries for the next flush rather than lose them.
-      this.log.error({ err, entries: batch.length }, 'audit log write failed; will retry');
-      this.buffer.unshift(...batch);
+      this.log.error({ err, entries: pending.size }, 'audit log write failed; will retry');
+      this.buffer.unshift(...batch.filter((e) => pending.has(e)));
       this.timer ??= setTimeout(() => this.flush(), 1000);
     }
+  }
+
+  private async insert(batch: AuditEntry[]): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO audit_log (key_id, tenant, role, operation, target_ids, outcome, request_id)
+       SELECT key_id, tenant, role, operation, ARRAY(SELECT jsonb_array_elements_text(target_ids)), outcome, request_id
+       FROM jsonb_to_recordset($1::jsonb) AS r(key_id text, tenant text, role text, operation text, target_ids jsonb, outcome text, request_id text)`,
+      [
+        pgJson(
+          batch.map((e) => ({
+            key_id: e.keyId,
+            tenant: e.tenant,
+            role: e.role,
+            operation: e.operation,
+            target_ids: e.targetIds,
+            outcome: e.outcome,
+            request_id: e.requestId,
+          })),
+        ),
+      ],
+    );
   }
 
   /** Newest first; `after` is the id of the last entry of the previous page. */

@@ -8,6 +8,7 @@ import { JobTypes1732000000003 } from '../../migrations/1732000000003-job-types'
 import { Schedules1732000000004 } from '../../migrations/1732000000004-schedules';
 import { Retention1732000000005 } from '../../migrations/1732000000005-retention';
 import { Flows1732000000006 } from '../../migrations/1732000000006-flows';
+import { RefusedRecords1732000000010 } from '../../migrations/1732000000010-refused-records';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEntity } from './entities/job.entity';
@@ -33,6 +34,7 @@ export const migrations = [
   Schedules1732000000004,
   Retention1732000000005,
   Flows1732000000006,
+  RefusedRecords1732000000010,
 ];
 
 export function createDataSource(

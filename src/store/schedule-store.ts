@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Backend, Priority } from '../model/enums';
 import type { OverlapPolicy, ScheduleRecord } from '../model/schedule';
-import { pgJson } from './pg-json';
+import { pgJson, pgText } from './pg-json';
 
 interface ScheduleRow {
   id: string;
@@ -103,12 +103,12 @@ export class ScheduleStore {
         s.backend,
         s.priority,
         s.queue,
-        s.cron,
+        pgText(s.cron),
         s.everyMs,
         s.timezone,
         s.overlap,
         s.paused,
-        s.note,
+        pgText(s.note),
         s.startAt,
         s.endAt,
         s.source,
@@ -127,7 +127,7 @@ export class ScheduleStore {
     await m.query(`UPDATE schedules SET paused = $2, note = $3, updated_at = now() WHERE id = $1`, [
       id,
       paused,
-      note,
+      pgText(note),
     ]);
   }
 
