@@ -139,6 +139,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       prefix: config.JOBGATE_PREFIX,
       log: log.child({ part: 'registry' }),
       safetyRefreshMs: config.REGISTRY_REFRESH_MS,
+      schemaLimits: { maxBytes: config.MAX_SCHEMA_BYTES, maxDepth: config.MAX_SCHEMA_DEPTH },
     });
     closers.push(() => registry.close());
     const presence = new WorkerPresence({

@@ -217,6 +217,44 @@ export const configSchema = z.object({
     .describe(
       'How often the job type cache is reloaded from Postgres in case a change message was missed, ms (0: never)',
     ),
+  /** Largest JSON Schema (input or one signal's) a worker may register, in bytes. */
+  MAX_SCHEMA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(65_536)
+    .describe("Largest registered JSON Schema (a type's input or one signal's), bytes of JSON"),
+  /** Deepest nesting of objects and arrays in a registered JSON Schema. */
+  MAX_SCHEMA_DEPTH: z.coerce
+    .number()
+    .int()
+    .min(4)
+    .default(64)
+    .describe('Deepest nesting of objects and arrays in a registered JSON Schema'),
+  /** Deepest nesting of objects and arrays in any JSON a client sends (input, payload, args). */
+  MAX_INPUT_DEPTH: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(100)
+    .describe(
+      'Deepest nesting of objects and arrays in JSON a client sends (job input, signal payload, query args)',
+    ),
+  /** Most schedules one tenant may have, created over the API. */
+  MAX_SCHEDULES_PER_TENANT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe('Most schedules one tenant may create over the API'),
+  /** Most jobs one tenant may have waiting for a `delay` to pass. */
+  MAX_DELAYED_JOBS_PER_TENANT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10_000)
+    .describe('Most DELAYED jobs (submitted with a delay) one tenant may have waiting at once'),
   /** Largest accepted `submitJobs` batch. */
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).default(1000).describe('Largest submitJobs batch'),
   /** Largest JSON `input` of one job, in bytes. */

@@ -43,10 +43,19 @@ export interface JobTypeDefinition {
   version: string;
   /** When this version was first registered. */
   registeredAt: Date;
+  /**
+   * Why the gateway refuses this version's schemas (too big, too deep, a pattern RE2 cannot
+   * run, one ajv cannot compile); submissions of the type are refused with it. Unset when
+   * they are fine.
+   */
+  schemaProblem?: string;
 }
 
 /** What a worker sends to register a type: the definition without the registry's own fields. */
-export type JobTypeRegistration = Omit<JobTypeDefinition, 'version' | 'registeredAt'>;
+export type JobTypeRegistration = Omit<
+  JobTypeDefinition,
+  'version' | 'registeredAt' | 'schemaProblem'
+>;
 
 /** The job types known to a process, as the submit path reads them: cached, synchronous. */
 export interface JobTypeCatalog {

@@ -6,6 +6,10 @@ import type { JobTypeCatalog, JobTypeDefinition } from '../model/job-type';
 import { JobTypeStore } from '../store/job-type-store';
 import type { JobTypeVersion, VersionedRegistration } from '../store/job-type-store';
 import { definitionOf } from './definition-defaults';
+import { prepareValidators, schemaProblem } from './input-validator';
+import { SchemaRefusedError } from './schema-refused-error';
+import { DEFAULT_SCHEMA_LIMITS } from './schema-limits';
+import type { SchemaLimits } from './schema-limits';
 
 /** What a TypeRegistry needs. */
 export interface TypeRegistryDeps {
@@ -23,6 +27,11 @@ export interface TypeRegistryDeps {
    * @defaultValue 30000
    */
   safetyRefreshMs?: number;
+  /**
+   * How big a type's schemas may be; a registration past them is refused.
+   * @defaultValue DEFAULT_SCHEMA_LIMITS
+   */
+  schemaLimits?: SchemaLimits;
 }
 
 /** What goes on the change channel: who changed what (the receiver reloads everything). */
@@ -56,6 +65,7 @@ export class TypeRegistry implements JobTypeCatalog {
     private readonly sub: Redis,
     private readonly channel: string,
     private readonly log: Logger,
+    private readonly limits: SchemaLimits,
   ) {}
 
   /** Loads every type, then follows the change channel. */
@@ -75,6 +85,7 @@ export class TypeRegistry implements JobTypeCatalog {
         sub,
         `${deps.prefix}:registry`,
         deps.log,
+        deps.schemaLimits ?? DEFAULT_SCHEMA_LIMITS,
       );
       await reg.start(deps.safetyRefreshMs ?? 30_000);
       return reg;
@@ -156,6 +167,16 @@ export class TypeRegistry implements JobTypeCatalog {
   private async load(): Promise<void> {
     const stored = await this.store.all();
     const defs = stored.map((s) => definitionOf(s)).sort(byName);
+    // Vetted and compiled here, off the submission path; a refused version is marked so that
+    // its submissions get a clear error (a row written by hand or by an older gateway).
+    for (const d of defs) {
+      const problem = prepareValidators(d, this.limits);
+      if (problem) {
+        d.schemaProblem = problem;
+        if (this.types.get(d.name)?.version !== d.version)
+          this.log.warn({ type: d.name, version: d.version, problem }, 'job type schema refused');
+      }
+    }
     this.types = new Map(defs.map((d) => [d.name, d]));
     this.sorted = defs;
     this.bullmqQueues = [
@@ -176,6 +197,8 @@ export class TypeRegistry implements JobTypeCatalog {
    * Registers types: a version not seen before goes into the history and becomes the current
    * definition; the version already current changes nothing. Safe for many workers registering
    * the same types at once. Every gateway's cache learns of a change through the channel.
+   * A type whose schemas are refused (see schemaProblem) is not stored: the others are, then
+   * a SchemaRefusedError names each refused type and why.
    */
   async register(types: VersionedRegistration[]): Promise<void> {
     for (const t of types) {
@@ -184,10 +207,18 @@ export class TypeRegistry implements JobTypeCatalog {
       if (typeof t.version !== 'string' || !t.version)
         throw new Error(`job type '${t.name}' was registered without a version`);
     }
-    const changed = await this.store.register(types);
+    const refused: { name: string; problem: string }[] = [];
+    const accepted = types.filter((t) => {
+      const problem = schemaProblem(t, this.limits);
+      if (problem) refused.push({ name: t.name, problem });
+      return !problem;
+    });
+    const changed = await this.store.register(accepted);
     if (changed.length) await this.changed(changed);
     // Another process may have stored them first: its message may not have arrived yet.
-    else if (types.some((t) => this.types.get(t.name)?.version !== t.version)) await this.refresh();
+    else if (accepted.some((t) => this.types.get(t.name)?.version !== t.version))
+      await this.refresh();
+    if (refused.length) throw new SchemaRefusedError(refused);
   }
 
   /** Removes a type; false when it was not registered. */

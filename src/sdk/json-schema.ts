@@ -7,11 +7,21 @@ import type { $ZodType } from 'zod/v4/core';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import type { ZodSchema } from 'zod';
 import type { JsonSchema } from '../model/job-type';
+import { linearRegExp } from '../registry/linear-regexp';
 import type { SchemaLike, ZodLike } from './definition-types';
 
-/** An ajv as the gateway runs it: draft-07, formats, not strict about unknown keywords. */
+/**
+ * An ajv as the gateway runs it: draft-07, formats, not strict about unknown keywords,
+ * patterns through RE2 (linear time; backreferences and lookaround refused), and no schema
+ * kept by its `$id`.
+ */
 export function newAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    addUsedSchema: false,
+    code: { regExp: linearRegExp },
+  });
   addFormats(ajv);
   return ajv;
 }
