@@ -97,8 +97,16 @@ export function attacks(h: Hostile): void {
         /was not registered: its inputSchema does not compile: reference "shared" resolves to more than one schema/,
       );
       // Two types (and two versions of one) with the same top-level $id each compile on their own.
-      const a = registration('same-id-a', { $id: 'https://mallory.example/input', type: 'object', required: ['x'] });
-      const b = registration('same-id-b', { $id: 'https://mallory.example/input', type: 'object', required: ['y'] });
+      const a = registration('same-id-a', {
+        $id: 'https://mallory.example/input',
+        type: 'object',
+        required: ['x'],
+      });
+      const b = registration('same-id-b', {
+        $id: 'https://mallory.example/input',
+        type: 'object',
+        required: ['y'],
+      });
       await worker.register([a, b]);
       await h.stack.app.registry.ensure(a.name);
       await h.stack.app.registry.ensure(b.name);
