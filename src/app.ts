@@ -192,6 +192,11 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       limits: { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
       flowLimits: { maxNodes: config.FLOW_MAX_NODES, maxDepth: config.FLOW_MAX_DEPTH },
       onSubmitted: (submitted) => submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
+      onHandOverUnknown: (backend, handed, err) =>
+        log.warn(
+          { backend, jobs: handed.map((j) => j.id), err: err.message },
+          'enqueue failed with the engine possibly holding the jobs: rows kept for the submission relay',
+        ),
     });
     const keyStore = new KeyStore(ds, config.JOBGATE_ADMIN_KEY);
 

@@ -29,6 +29,8 @@ export interface JobServiceDeps {
   flowLimits?: FlowLimits;
   /** Called with the jobs a submission created (metrics). */
   onSubmitted?: (jobs: JobRecord[]) => void;
+  /** A lane's enqueue failed while its engine may hold the jobs: their rows stay for the relay. */
+  onHandOverUnknown?: (backend: Backend, jobs: JobRecord[], err: Error) => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export class JobService {
     const lanes = new LaneSet(d.bullmq, d.temporal);
     this.submission = new SubmissionService(d.jobs, lanes, d.catalog, d.limits, {
       onSubmitted: d.onSubmitted,
+      onHandOverUnknown: d.onHandOverUnknown,
     });
     this.reads = new ReadService(d.jobs, d.events, lanes);
     this.flows = new FlowService(

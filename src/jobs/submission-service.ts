@@ -18,6 +18,9 @@ const ENGINE: Record<Backend, string> = {
   [Backend.TEMPORAL]: 'Temporal',
 };
 
+/** How long a lane may take to say whether it holds a job after its enqueue failed, ms. */
+const PROBE_MS = 3000;
+
 /** Checks, routes and stores submissions, and hands them to their lanes. Knows no GraphQL. */
 export class SubmissionService {
   constructor(
@@ -26,7 +29,11 @@ export class SubmissionService {
     private readonly catalog: JobTypeCatalog,
     private readonly limits: SubmissionLimits,
     /** Called with the jobs a submission created (metrics). */
-    private readonly hooks: { onSubmitted?: (jobs: JobRecord[]) => void } = {},
+    private readonly hooks: {
+      onSubmitted?: (jobs: JobRecord[]) => void;
+      /** A lane's enqueue failed while its engine may hold the jobs: rows kept for the relay. */
+      onHandOverUnknown?: (backend: Backend, jobs: JobRecord[], err: Error) => void;
+    } = {},
   ) {}
 
   /** Checks and routes one submission into a new row (not yet stored). */
@@ -171,16 +178,27 @@ export class SubmissionService {
       }
     }
     const toRun = fresh.filter((j) => inserted.has(j.id));
-    // Each lane in turn; a lane that refuses takes its rows and those of the lanes not yet
-    // handed over with it, so no row stays that no engine holds. TEMPORAL goes first: it
-    // refuses more (bad start options, a missing namespace) and keeps nothing when it does.
+    // Each lane in turn. TEMPORAL goes first: it refuses more (bad start options, a missing
+    // namespace) and keeps nothing when it does. While nothing has reached an engine, a lane that
+    // refuses takes its rows and those of the lanes not yet handed over with it, so no row stays
+    // that no engine holds, and the client can safely try again. Once an engine may hold a job
+    // (it said so, or its answer was lost), the submission is accepted as a whole: every row
+    // stays, and the submission relay hands over whatever an engine lacks (engines key jobs by
+    // their id, so nothing runs twice).
     const order = [Backend.TEMPORAL, Backend.BULLMQ];
+    let accepted = false;
     for (let i = 0; i < order.length; i++) {
       const jobs = toRun.filter((j) => j.backend === order[i]);
       if (!jobs.length) continue;
       try {
         await this.lanes.of(order[i]).enqueue(jobs);
+        accepted = true;
       } catch (err) {
+        if (accepted || (await this.mayHold(order[i], jobs))) {
+          accepted = true;
+          this.hooks.onHandOverUnknown?.(order[i], jobs, err as Error);
+          continue;
+        }
         const left = new Set(order.slice(i));
         await this.jobs.deleteMany(toRun.filter((j) => left.has(j.backend)).map((j) => j.id));
         throw err instanceof AppError
@@ -190,5 +208,23 @@ export class SubmissionService {
     }
     this.hooks.onSubmitted?.(toRun);
     return result;
+  }
+
+  /**
+   * After a lane's enqueue failed: whether its engine may hold any of `jobs` all the same (its
+   * reply was lost after it applied the call). It is asked job by job; an engine that cannot
+   * answer may hold them.
+   */
+  private async mayHold(backend: Backend, jobs: JobRecord[]): Promise<boolean> {
+    const lane = this.lanes.of(backend);
+    const held = await Promise.all(
+      jobs.map((j) =>
+        Promise.race([
+          lane.exists(j),
+          new Promise<boolean>((resolve) => setTimeout(resolve, PROBE_MS, true).unref()),
+        ]).catch(() => true),
+      ),
+    );
+    return held.some(Boolean);
   }
 }
