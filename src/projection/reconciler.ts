@@ -5,7 +5,7 @@ import type { Lane, RunOutcome } from '../lanes/lane';
 import type { JobEvent, NewJobEvent } from '../model/job-event';
 import type { JobCursor } from '../model/job-query';
 import { parseStreamId } from '../model/stream-id';
-import { Backend, JobEventType } from '../model/enums';
+import { Backend, JobEventType, JobStatus } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobStore } from '../store/job-store';
 
@@ -83,6 +83,14 @@ export class Reconciler {
       );
       slice.forEach((job, k) => {
         const o = outcomes[k];
+        if (o === null) {
+          const event = this.goneEvent(job, now);
+          if (event) {
+            missing.push(event);
+            keys.push(`${job.id}:gone`);
+          }
+          return;
+        }
         const event = o && this.finalEvent(job, o, now);
         if (!event || !o) return;
         missing.push(event);
@@ -99,9 +107,33 @@ export class Reconciler {
     return emitted;
   }
 
-  private skip(job: JobRecord, err: unknown): null {
+  private skip(job: JobRecord, err: unknown): undefined {
     this.log.warn({ err, jobId: job.id }, 'reconciler could not read the run; will try again');
-    return null;
+    return undefined;
+  }
+
+  /**
+   * A job the store saw start whose engine no longer holds it: its run ended and the engine let
+   * it go (BullMQ keeps only the newest completed jobs) before its final event was stored. Its
+   * outcome is unknown, so it ends FAILED, saying so: retryable, and never left RUNNING.
+   */
+  private goneEvent(job: JobRecord, now: number): NewJobEvent | null {
+    if (job.status !== JobStatus.RUNNING || !job.lastEventId) return null;
+    // Three graces past its last event: the aggregator has long stored a final event it sent.
+    if (now - parseStreamId(job.lastEventId).ms < 3 * this.graceMs) return null;
+    if (this.reported.has(`${job.id}:gone`)) return null;
+    return {
+      tenant: job.tenant,
+      source: this.lane.backend,
+      jobId: job.id,
+      jobType: job.type,
+      queue: job.queue,
+      ...(this.lane.backend === Backend.TEMPORAL ? { workflowId: job.id } : {}),
+      type: JobEventType.FAILED,
+      message:
+        'the engine no longer holds this job and its final event was lost; its outcome is unknown: retry it if it must run',
+      meta: { reconciled: true, gone: true },
+    };
   }
 
   private remember(key: string): void {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { bullPrefix } from '../../src/lanes/bullmq/bullmq-job-data';
 import { FINAL, lossyEmitter } from '../helpers/lossy-emitter';
 import { getJob, submit as submitJob, waitForStatus } from '../helpers/ops';
 import { startStack } from '../helpers/stack';
@@ -64,5 +66,34 @@ describe('BullMQ reconciler', () => {
     expect((okFinals[0].meta as { reconciled?: boolean } | null)?.reconciled).toBeUndefined();
     expect(await finals(running)).toEqual([]);
     await waitForStatus(stack, running, ['SUCCEEDED'], 20_000);
+  });
+
+  it('ends FAILED, saying why, a started job whose final event was lost and that BullMQ let go', async () => {
+    // BullMQ keeps only the newest completed jobs (removeOnComplete): under load one can be
+    // trimmed before the reconciler sees it. Here it is removed as soon as it completes.
+    const queue = new Queue('default', {
+      connection: stack.redis.duplicate(),
+      prefix: bullPrefix(stack.config.JOBGATE_PREFIX),
+    });
+    try {
+      const id = await submit({ type: 'echo', input: { n: 9 }, backend: 'BULLMQ' });
+      losing.add(id);
+      for (let i = 0; i < 400; i++) {
+        const bj = await queue.getJob(id);
+        if (bj && (await bj.getState()) === 'completed') {
+          await bj.remove();
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(await queue.getJob(id)).toBeUndefined();
+      const done = await waitForStatus(stack, id, ['FAILED'], 30_000);
+      expect(done.error).toMatch(/no longer holds this job.*outcome is unknown/);
+      expect((await finals(id)).map((e) => e.meta)).toEqual([
+        expect.objectContaining({ reconciled: true, gone: true }),
+      ]);
+    } finally {
+      await queue.close();
+    }
   });
 });
