@@ -65,19 +65,17 @@ describe('pgJson', () => {
     }
   });
 
-  it('handles 1 MiB adversarial strings correctly, in time linear in their size', () => {
+  it('handles 1 MiB adversarial strings correctly, in far under a second each', () => {
     const big = adversarial(MiB);
-    const small = adversarial(MiB / 16);
     for (const [name, s] of Object.entries(big)) {
       const out = pgJson({ s });
       expect({ name, ok: JSON.parse(out).s === expected(s) }).toEqual({ name, ok: true });
       expect(out).not.toContain('\\ud8');
       expect(out).not.toContain('\\udc');
-      const tBig = bestOf3(() => pgJson({ s }));
-      const tSmall = bestOf3(() => pgJson({ s: small[name] }));
-      // 16 times the input: linear work is ~16 times the time; a quadratic pass would be ~256.
-      // The bound is generous for a noisy machine, and far below quadratic.
-      expect({ name, ratio: tBig / Math.max(tSmall, 0.05) < 64 }).toEqual({ name, ratio: true });
+      // A quadratic pass takes minutes on 1 MiB of these (the lookbehind it replaced took 658 ms
+      // on 16,000 backslashes); a linear one takes milliseconds. The bound only guards a hang.
+      const t = bestOf3(() => pgJson({ s }));
+      expect({ name, underOneSecond: t < 1000 }).toEqual({ name, underOneSecond: true });
     }
     // The valid pairs and the escaped-backslash text came through unchanged.
     expect(JSON.parse(pgJson(big.escapedNulText))).toBe(big.escapedNulText);
