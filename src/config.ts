@@ -17,6 +17,17 @@ export const configSchema = z.object({
     .describe('HTTP and WebSocket port of the gateway'),
   /** Address the gateway binds to. @defaultValue 0.0.0.0 */
   HOST: z.string().min(1).default('0.0.0.0').describe('Address the gateway binds to'),
+  /**
+   * Proxies whose X-Forwarded-* headers are believed (Express's `trust proxy`): unset for
+   * none, or `loopback`, a hop count, or addresses and subnets. Behind a TLS proxy it makes
+   * the board's cookie Secure and the client address the real one.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .describe(
+      "Proxies whose X-Forwarded-* headers are believed (Express 'trust proxy'): unset = none, 'loopback', a hop count, or subnets",
+    ),
   /** Redis for BullMQ, the event bus and rate limits. */
   REDIS_URL: z
     .string()
@@ -32,6 +43,15 @@ export const configSchema = z.object({
     .default('postgres://postgres@127.0.0.1:5432/jobgate')
     .describe(
       'Postgres for the job projection, the event log and API keys (database created if missing)',
+    ),
+  /** Longest statement on the pool of normal queries; migrations run without one. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(15_000)
+    .describe(
+      'Longest SQL statement of normal queries, ms (migrations run on a connection of their own with no statement timeout)',
     ),
   /** Temporal frontend (gRPC). */
   TEMPORAL_ADDRESS: z
@@ -302,13 +322,15 @@ export const configSchema = z.object({
     .min(1)
     .default(30)
     .describe('Most aliases in one GraphQL operation'),
-  /** Highest accepted operation cost (graphql-armor cost: objects, scalars, nesting depth factor). */
+  /** Highest accepted operation cost, with its variables applied (see src/server/operation-policy.ts). */
   MAX_QUERY_COST: z.coerce
     .number()
     .int()
     .min(100)
-    .default(20_000)
-    .describe('Highest accepted GraphQL operation cost'),
+    .default(50_000)
+    .describe(
+      'Highest accepted GraphQL operation cost: 2 per object, 1 per scalar, times `first` for lists, 2000 per totalCount, 100 per workflow',
+    ),
   /** Requests per second per tenant, across every gateway (Redis); 0 turns the limit off. */
   RATE_LIMIT_PER_SECOND: z.coerce
     .number()
@@ -316,6 +338,15 @@ export const configSchema = z.object({
     .min(0)
     .default(1000)
     .describe('Requests per second per tenant across all gateways; 0 = off'),
+  /** Failed authentications per client address and minute, per gateway; 0 turns the limit off. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30)
+    .describe(
+      'Failed authentications one client address may make per minute (per gateway) before its unknown keys are refused unchecked; 0 = off',
+    ),
   /** Open subscriptions on one WebSocket. */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce
     .number()
@@ -352,6 +383,14 @@ export const configSchema = z.object({
     .optional()
     .describe(
       'Port of /metrics for processes without a gateway (aggregator, workers); unset: none',
+    ),
+  /** Bearer token /metrics requires (gateway and METRICS_PORT servers); unset: /metrics is open. */
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'When set, /metrics (on the gateway and on METRICS_PORT) answers only requests with Authorization: Bearer <token>, others get 401; unset: open to anyone who can reach the port',
     ),
   /** pino log level. */
   LOG_LEVEL: z

@@ -50,18 +50,33 @@ function open(
             perMessageDeflate: false,
           });
     const s: Sub = { tenant, ws, probed: false, count: 0, last: null };
-    ws.once('error', reject);
+    let settled = false;
+    // A socket that closes or stalls before it is live fails its connect, never hangs it.
+    const timer = setTimeout(() => {
+      ws.terminate();
+      fail(new Error('not live after 30 s'));
+    }, 30_000);
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      if (!settled) reject(err);
+      settled = true;
+    };
+    const live = (): void => {
+      clearTimeout(timer);
+      settled = true;
+      subs.push(s);
+      resolve();
+    };
+    ws.once('error', fail);
     ws.on('close', (code, reason) => {
-      if (code !== 1000 && code !== 1005) {
+      if (!settled) fail(new Error(`closed ${code} ${reason.toString()} before it was live`));
+      else if (code !== 1000 && code !== 1005) {
         errors++;
         lastError = `closed ${code} ${reason.toString()}`;
       }
     });
     if (mode === 'raw') {
-      ws.once('open', () => {
-        subs.push(s);
-        resolve();
-      });
+      ws.once('open', live);
       ws.on('message', (data) => {
         const text = data.toString();
         const sp = text.indexOf(' ');
@@ -87,8 +102,7 @@ function open(
         onEvent(s, e.id, e.message);
       } else if (m.type === 'connection_ack') {
         ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
-        subs.push(s);
-        resolve();
+        live();
       } else if (m.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong' }));
       } else if (m.type === 'error' || m.type === 'complete') {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { Role } from '../model/enums';
 import type { Principal } from './principal';
@@ -14,18 +15,37 @@ export interface ApiKeyRecord {
 export const hashKey = (secret: string): string =>
   createHash('sha256').update(secret).digest('hex');
 
-/** API keys: random 256-bit secrets, stored as sha256, cached briefly after a lookup. */
+/** Sizes of the key caches. */
+export interface KeyCacheLimits {
+  /** Valid keys remembered, least recently used first out. @defaultValue 50000 */
+  maxKeys?: number;
+  /** Unknown or revoked keys remembered, in a cache of their own. @defaultValue 10000 */
+  maxUnknown?: number;
+}
+
+/**
+ * API keys: random 256-bit secrets, stored as sha256, cached briefly after a lookup. Valid
+ * and unknown keys are cached apart, each bounded and least-recently-used first out, so a
+ * flood of made-up keys can neither grow memory nor push valid keys out (which would send
+ * every request of every tenant to Postgres).
+ */
 export class KeyStore {
-  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly cache: LRUCache<string, Principal>;
+  private readonly unknown: LRUCache<string, true>;
   private readonly adminHash?: Buffer;
+  /** Lookups that went to Postgres (a counter for tests and metrics). */
+  lookups = 0;
 
   constructor(
     private readonly ds: DataSource,
     adminKey?: string,
     /** How long a lookup is trusted, ms. @defaultValue 5000 */
-    private readonly ttlMs = 5000,
+    ttlMs = 5000,
+    limits: KeyCacheLimits = {},
   ) {
     if (adminKey) this.adminHash = Buffer.from(hashKey(adminKey), 'hex');
+    this.cache = new LRUCache({ max: limits.maxKeys ?? 50_000, ttl: ttlMs });
+    this.unknown = new LRUCache({ max: limits.maxUnknown ?? 10_000, ttl: ttlMs });
   }
 
   async create(tenant: string, role: Role): Promise<{ record: ApiKeyRecord; secret: string }> {
@@ -45,6 +65,15 @@ export class KeyStore {
     );
     this.cache.clear();
     return res[1] > 0;
+  }
+
+  /** True when `secret` is the admin key or a valid key answered from the cache (no query). */
+  knows(secret: string): boolean {
+    const h = hashKey(secret);
+    return (
+      (this.adminHash !== undefined && timingSafeEqual(Buffer.from(h, 'hex'), this.adminHash)) ||
+      this.cache.has(h)
+    );
   }
 
   async list(tenant?: string): Promise<ApiKeyRecord[]> {
@@ -69,15 +98,17 @@ export class KeyStore {
       return { tenant: 'default', role: Role.ADMIN, keyId: null };
     }
     const hit = this.cache.get(h);
-    if (hit && hit.until > Date.now()) return hit.principal;
+    if (hit) return hit;
+    if (this.unknown.has(h)) return null;
+    this.lookups++;
     const rows: { id: string; tenant: string; role: Role; revoked: boolean }[] =
       await this.ds.query('SELECT id, tenant, role, revoked FROM api_keys WHERE key_hash = $1', [
         h,
       ]);
     const r = rows[0];
     const principal = r && !r.revoked ? { tenant: r.tenant, role: r.role, keyId: r.id } : null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(h, { principal, until: Date.now() + this.ttlMs });
+    if (principal) this.cache.set(h, principal);
+    else this.unknown.set(h, true);
     return principal;
   }
 }

@@ -77,6 +77,7 @@ export async function startGatewayParts(
     },
     events: d.eventStore,
     rules: limitRules(config),
+    operationLimits: { maxCost: config.MAX_QUERY_COST, maxInputDepth: config.MAX_INPUT_DEPTH },
     introspection: config.GRAPHQL_INTROSPECTION ?? true,
     rateLimiter: new TenantRateLimiter(redis, config.JOBGATE_PREFIX, config.RATE_LIMIT_PER_SECOND),
     maxSubscriptionsPerConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -84,6 +85,8 @@ export async function startGatewayParts(
     wsInitTimeoutMs: config.WS_INIT_TIMEOUT_MS,
     log: log.child({ part: 'gateway' }),
     host: config.HOST,
+    trustProxy: config.TRUST_PROXY,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     port: config.PORT,
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxNesting: maxNesting(config.MAX_QUERY_DEPTH),
@@ -100,7 +103,7 @@ export async function startGatewayParts(
     plugins: [metrics.apolloPlugin()],
     extend: (app) => {
       d.extend?.(app);
-      app.get('/metrics', metrics.route());
+      app.get('/metrics', metrics.route(config.METRICS_TOKEN));
       app.use(graphiqlRoutes({ devKey: d.devKey }));
       app.use(
         dashboardRoutes({
@@ -112,6 +115,7 @@ export async function startGatewayParts(
         bullBoardRoutes({
           queues: registry.queues().map((q) => bullmq.queue(q)),
           authenticate: (k) => keyStore.authenticate(k),
+          audit: (e) => audit.record(e),
           sessions: new BoardSessions(redis, `${config.JOBGATE_PREFIX}:board-session:`),
         }),
       );

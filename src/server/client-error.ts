@@ -114,6 +114,19 @@ export function toClientError(
   if (error instanceof GraphQLError && !error.originalError && code === undefined) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
+  // graphql-js wraps a variable it could not coerce ("Expected type X to be an object") in a
+  // second GraphQLError; Apollo codes it on HTTP, graphql-ws does not. A request-level error
+  // (no path) whose cause is graphql-js's own is the client's mistake on either transport.
+  if (
+    error instanceof GraphQLError &&
+    original instanceof GraphQLError &&
+    code === undefined &&
+    !formatted.path &&
+    (original.extensions?.code === undefined ||
+      clientMistakes.has(String(original.extensions.code)))
+  ) {
+    return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
   if (error instanceof GraphQLError && !error.originalError && clientHttpStatus(error)) {
     return { ...formatted, extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }

@@ -22,8 +22,11 @@ import { isBackendDown, toClientError } from './client-error';
 import type { GraphContext, Services } from './context';
 import { bodyErrors } from './http-errors';
 import { nestingDepth, nestingMessage, NUL_MESSAGE } from './limits';
+import { operationRefusal } from './operation-policy';
+import type { OperationLimits } from './operation-policy';
 import type { TenantRateLimiter } from './rate-limit';
-import { principalOf, RequestContext } from './request-context';
+import { PreAuth } from './pre-auth';
+import { RequestContext } from './request-context';
 import { SubscriptionServer } from './subscription-server';
 
 export interface GatewayOptions {
@@ -33,13 +36,19 @@ export interface GatewayOptions {
   log: Logger;
   host: string;
   port: number;
+  /** Express's `trust proxy` (empty: believe no X-Forwarded-* header). */
+  trustProxy?: string;
+  /** Failed authentications one client address may make per minute (0: no limit). */
+  authFailuresPerMinute: number;
   maxBodyBytes: number;
   /** Deepest nesting of a document's text let through to the parser (see nestingDepth). */
   maxNesting: number;
   /** Answers GET /readyz: true when Redis and Postgres answer. */
   ready: () => Promise<Record<string, boolean>>;
-  /** Operation limits (depth, aliases, cost, introspection), on HTTP and WebSocket alike. */
+  /** Operation limits (depth, aliases, introspection), on HTTP and WebSocket alike. */
   rules: ValidationRule[];
+  /** Limits judged once variables are known (cost, input depth), on HTTP and WebSocket alike. */
+  operationLimits: OperationLimits;
   introspection: boolean;
   rateLimiter: TenantRateLimiter;
   maxSubscriptionsPerConnection: number;
@@ -58,14 +67,22 @@ export class Gateway {
   /** The WebSocket side: graphql-ws, its limits and its subscription groups. */
   private readonly subs: SubscriptionServer;
 
+  /** Authentication with its per-address limit, on HTTP and WebSocket alike. */
+  private readonly preAuth: PreAuth;
+
   constructor(private readonly o: GatewayOptions) {
-    this.subs = new SubscriptionServer(o);
+    this.preAuth = new PreAuth(o.services.keys, o.authFailuresPerMinute);
+    this.subs = new SubscriptionServer({ ...o, preAuth: this.preAuth });
   }
 
   async start(): Promise<string> {
     const { log } = this.o;
     const app = express();
     app.disable('x-powered-by');
+    if (this.o.trustProxy) {
+      const hops = Number(this.o.trustProxy);
+      app.set('trust proxy', Number.isInteger(hops) ? hops : this.o.trustProxy);
+    }
     const server = createServer(app);
     this.server = server;
 
@@ -89,13 +106,21 @@ export class Gateway {
         {
           // Subscriptions are served over WebSocket (graphql-ws) on the same path, not over HTTP.
           requestDidStart: async () => ({
-            didResolveOperation: async ({ operation }) => {
+            didResolveOperation: async ({ operation, document, request, operationName }) => {
               if (operation?.operation === 'subscription') {
                 throw new GraphQLError(
                   'subscriptions run over WebSocket (graphql-ws) at this same /graphql path, not over HTTP POST',
                   { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
                 );
               }
+              const refusal = operationRefusal(
+                this.o.schema,
+                document,
+                request.variables,
+                operationName,
+                this.o.operationLimits,
+              );
+              if (refusal) throw refusal;
             },
           }),
         },
@@ -146,7 +171,7 @@ export class Gateway {
         context: async ({ req }) => {
           const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
           try {
-            const principal = await principalOf(this.o.services.keys, req.headers.authorization);
+            const principal = await this.preAuth.principalOf(req.headers.authorization, req.ip);
             await this.o.rateLimiter.consume(principal.tenant);
             return new RequestContext(principal, requestId, this.o.services, this.o.events, log);
           } catch (err) {

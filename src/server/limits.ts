@@ -1,4 +1,3 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -22,9 +21,13 @@ const reject = {
   ],
 };
 
-/** The operation limits, as validation rules shared by HTTP and WebSocket. */
+/**
+ * The operation limits that need no variables, as validation rules shared by
+ * HTTP and WebSocket. Cost needs them (`first: $n`), so it is judged after
+ * (see operation-policy.ts).
+ */
 export function limitRules(
-  c: Pick<Config, 'MAX_QUERY_DEPTH' | 'MAX_ALIASES' | 'MAX_QUERY_COST' | 'GRAPHQL_INTROSPECTION'>,
+  c: Pick<Config, 'MAX_QUERY_DEPTH' | 'MAX_ALIASES' | 'GRAPHQL_INTROSPECTION'>,
 ): ValidationRule[] {
   const rules: ValidationRule[] = [
     maxDepthRule({
@@ -34,14 +37,6 @@ export function limitRules(
       ...reject,
     }) as unknown as ValidationRule,
     maxAliasesRule({ n: c.MAX_ALIASES, ...reject }) as unknown as ValidationRule,
-    costLimitRule({
-      maxCost: c.MAX_QUERY_COST,
-      objectCost: 2,
-      scalarCost: 1,
-      depthCostFactor: 1.5,
-      ignoreIntrospection: true,
-      ...reject,
-    }) as unknown as ValidationRule,
   ];
   if (!c.GRAPHQL_INTROSPECTION) rules.push(NoSchemaIntrospectionCustomRule);
   return rules;

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { bearerToken } from '../auth/key-store';
-import type { KeyStore } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
 import { tenantScope } from '../auth/principal';
-import { ErrorCode } from '../model/error-code';
 import type { EventStore } from '../store/event-store';
 import type { GraphContext, Loaders, Services } from './context';
 import { createLoaders } from './loaders';
@@ -16,23 +12,6 @@ import { createLoaders } from './loaders';
  * id for hours, and the flat copy is about 80.
  */
 export const flatUuid = (): string => Buffer.from(randomUUID(), 'latin1').toString('latin1');
-
-const unauthenticated = (why: string): GraphQLError =>
-  new GraphQLError(`${why}: send 'Authorization: Bearer <api key>'`, {
-    extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
-  });
-
-/** The principal of an `Authorization` header (or connection parameter); throws UNAUTHENTICATED. */
-export async function principalOf(
-  keys: Pick<KeyStore, 'authenticate'>,
-  header: unknown,
-): Promise<Principal> {
-  const token = bearerToken(header);
-  if (!token) throw unauthenticated('missing API key');
-  const p = await keys.authenticate(token);
-  if (!p) throw unauthenticated('unknown or revoked API key');
-  return p;
-}
 
 /**
  * The context of one request or subscription. A class rather than an object
@@ -59,6 +38,10 @@ export class RequestContext implements GraphContext {
       this.services.registry,
       tenantScope(this.principal),
     ));
+  }
+
+  freshLoaders(): void {
+    this.madeLoaders = undefined;
   }
 
   get log(): Logger {

@@ -1,7 +1,6 @@
-import type { Server } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
+import type { IncomingMessage, Server } from 'node:http';
+import { GraphQLError } from 'graphql';
 import type {
-  DocumentNode,
   ExecutionResult,
   GraphQLFormattedError,
   GraphQLSchema,
@@ -10,15 +9,21 @@ import type {
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { bearerToken } from '../auth/key-store';
 import type { Principal } from '../auth/principal';
 import { ErrorCode } from '../model/error-code';
 import { hasNul } from '../store/pg-json';
 import type { EventStore } from '../store/event-store';
 import { toClientError } from './client-error';
 import type { GraphContext, Services } from './context';
-import { nestingDepth, nestingMessage, NUL_MESSAGE } from './limits';
+import { DocumentCache } from './document-cache';
+import { NUL_MESSAGE } from './limits';
+import { depthRefusal, operationRefusal } from './operation-policy';
+import type { OperationLimits } from './operation-policy';
 import type { TenantRateLimiter } from './rate-limit';
-import { flatUuid, principalOf, RequestContext } from './request-context';
+import type { PreAuth } from './pre-auth';
+import { flatUuid, RequestContext } from './request-context';
 import { groupKey, SubscriptionGroups } from './subscription-groups';
 import type { PushTarget } from './subscription-groups';
 
@@ -30,17 +35,35 @@ export interface SubscriptionServerOptions {
   log: Logger;
   /** Deepest nesting of a document's text let through to the parser (see nestingDepth). */
   maxNesting: number;
-  /** Operation limits (depth, aliases, cost, introspection), on HTTP and WebSocket alike. */
+  /** Operation limits (depth, aliases, introspection), on HTTP and WebSocket alike. */
   rules: ValidationRule[];
+  /** Limits judged once variables are known (cost, input depth), on HTTP and WebSocket alike. */
+  operationLimits: OperationLimits;
   rateLimiter: TenantRateLimiter;
   maxSubscriptionsPerConnection: number;
   maxSubscriptionsPerKey: number;
   wsInitTimeoutMs: number;
+  /** Authentication with its per-address limit (shared with HTTP). */
+  preAuth: PreAuth;
+  /** Express's `trust proxy`: when set, the client address is the last X-Forwarded-For hop. */
+  trustProxy?: string;
+  /** Largest WebSocket message, as MAX_BODY_BYTES is the largest HTTP body. */
+  maxBodyBytes: number;
+  /** How often open connections' keys are checked again; a revoked key's sockets close. @defaultValue 5000 */
+  keyRecheckMs?: number;
 }
+
+/** Close code for a socket whose API key was revoked while it was open. */
+export const KEY_REVOKED_CLOSE = 4403;
 
 /** What a WebSocket connection carries between hooks. */
 type WsExtra = {
   principal?: Principal;
+  /**
+   * The connection's API key, kept to check it again: every operation is
+   * authorised as on HTTP, and a revoked key's sockets close.
+   */
+  secret?: string;
   requestId?: string;
   /** Ids of its open subscriptions. */
   subIds?: Set<string>;
@@ -54,8 +77,11 @@ export class SubscriptionServer {
   private wss?: WebSocketServer;
   private wsCleanup?: { dispose(): void | Promise<void> };
   private readonly subsPerKey = new Map<string, number>();
-  /** Parsed and validated subscription documents by query text (graphql-ws does not cache). */
-  private readonly documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
+  /** Parsed and validated documents by text (graphql-ws does not cache), bounded by bytes. */
+  private readonly documents: DocumentCache;
+  /** Open, authenticated connections, for the periodic key check. */
+  private readonly open = new Map<WebSocket, WsExtra>();
+  private recheck?: NodeJS.Timeout;
   private subscriptions = 0;
   /** Identical live subscriptions share one execution per event. */
   private readonly groups: SubscriptionGroups;
@@ -66,6 +92,7 @@ export class SubscriptionServer {
   >();
 
   constructor(private readonly o: SubscriptionServerOptions) {
+    this.documents = new DocumentCache(o.schema, o.rules, o.maxNesting);
     this.groups = new SubscriptionGroups({
       format: (r) => (r.errors?.length ? { ...r, errors: this.formatErrors(r.errors) } : r),
     });
@@ -78,8 +105,11 @@ export class SubscriptionServer {
 
   /** Serves graphql-ws on `server` at /graphql. */
   listen(server: Server): void {
-    const wss = new WebSocketServer({ server, path: '/graphql' });
+    // ws's own limit is 100 MiB: a message is held to the HTTP body limit (close 1009 above it).
+    const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: this.o.maxBodyBytes });
     this.wss = wss;
+    this.recheck = setInterval(() => void this.closeRevoked(), this.o.keyRecheckMs ?? 5000);
+    this.recheck.unref();
     this.wsCleanup = useServer<Record<string, unknown>, WsExtra>(
       {
         schema: this.o.schema,
@@ -93,13 +123,19 @@ export class SubscriptionServer {
         },
         onConnect: async (ctx) => {
           try {
-            ctx.extra.principal = await principalOf(
-              this.o.services.keys,
-              ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization,
+            const header =
+              ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+            ctx.extra.principal = await this.o.preAuth.principalOf(
+              header,
+              clientAddress(ctx.extra.request, this.o.trustProxy),
             );
             ctx.extra.requestId = flatUuid();
-            // Let the upgrade request (headers and all) and the key itself go: a connection
-            // lives for hours and needs neither once authenticated.
+            const secret = bearerToken(header);
+            // A flat copy: the parsed message it came from can go.
+            if (secret) ctx.extra.secret = Buffer.from(secret, 'latin1').toString('latin1');
+            this.open.set(ctx.extra.socket, ctx.extra);
+            // Let the upgrade request (headers and all) and the connection parameters go: a
+            // connection lives for hours and needs neither once authenticated.
             (ctx.extra as { request?: unknown }).request = undefined;
             const params = ctx.connectionParams as Record<string, unknown> | undefined;
             // Assigned rather than deleted, so the object keeps its fast shape.
@@ -107,12 +143,22 @@ export class SubscriptionServer {
             if (params?.Authorization) params.Authorization = undefined;
             return true;
           } catch (err) {
-            ctx.extra.socket.close(4401, (err as Error).message.slice(0, 120));
+            const limited = (err as GraphQLError).extensions?.code === ErrorCode.RATE_LIMITED;
+            ctx.extra.socket.close(limited ? 4429 : 4401, (err as Error).message.slice(0, 120));
             return false;
           }
         },
         onSubscribe: async (ctx, id, payload) => {
-          const principal = ctx.extra.principal as Principal;
+          const principal = await this.stillValid(ctx.extra);
+          if (!principal) {
+            // After graphql-ws has sent the error below.
+            setImmediate(() => ctx.extra.socket.close(KEY_REVOKED_CLOSE, 'API key revoked'));
+            return [
+              new GraphQLError('unknown or revoked API key', {
+                extensions: { code: ErrorCode.UNAUTHENTICATED },
+              }),
+            ];
+          }
           const count = ctx.extra.subIds?.size ?? 0;
           const keyId = principal.keyId ?? 'admin';
           if (count >= this.o.maxSubscriptionsPerConnection) {
@@ -136,6 +182,8 @@ export class SubscriptionServer {
           } catch (err) {
             return [err as GraphQLError];
           }
+          const tooDeep = depthRefusal(payload.variables, this.o.operationLimits);
+          if (tooDeep) return [tooDeep];
           if (
             hasNul(payload.query) ||
             (payload.variables && hasNul(JSON.stringify(payload.variables)))
@@ -144,8 +192,16 @@ export class SubscriptionServer {
               new GraphQLError(NUL_MESSAGE, { extensions: { code: ErrorCode.BAD_USER_INPUT } }),
             ];
           }
-          const doc = this.document(payload.query);
+          const doc = this.documents.get(payload.query);
           if (!('kind' in doc)) return doc as GraphQLError[];
+          const refusal = operationRefusal(
+            this.o.schema,
+            doc,
+            payload.variables,
+            payload.operationName,
+            this.o.operationLimits,
+          );
+          if (refusal) return [refusal];
           (ctx.extra.subIds ??= new Set()).add(id);
           this.subsPerKey.set(keyId, (this.subsPerKey.get(keyId) ?? 0) + 1);
           this.subscriptions++;
@@ -175,6 +231,7 @@ export class SubscriptionServer {
         },
         onComplete: (ctx, id) => this.release(ctx.extra, id),
         onClose: (ctx) => {
+          this.open.delete(ctx.extra.socket);
           for (const id of [...(ctx.extra.subIds ?? [])]) this.release(ctx.extra, id);
         },
         // Results of subscriptions that are not grouped (grouped ones are formatted by the group).
@@ -202,24 +259,39 @@ export class SubscriptionServer {
     else this.subsPerKey.delete(keyId);
   }
 
-  /** Parses and validates a subscription's text once; later subscriptions with the same text reuse it. */
-  private document(query: string): DocumentNode | readonly GraphQLError[] {
-    const hit = this.documents.get(query);
-    if (hit) return hit;
-    let result: DocumentNode | readonly GraphQLError[];
+  /**
+   * The connection's principal if its key still holds (the key store caches the
+   * answer, as for HTTP requests), or null once it is revoked.
+   */
+  private async stillValid(extra: WsExtra): Promise<Principal | null> {
+    const principal = extra.principal as Principal;
+    // The configured admin key (no key id) cannot be revoked.
+    if (!principal.keyId || !extra.secret) return principal;
+    let now: Principal | null;
     try {
-      if (nestingDepth(query) > this.o.maxNesting) {
-        throw new GraphQLError(nestingMessage(this.o.maxNesting));
-      }
-      const doc = parse(query);
-      const errors = validate(this.o.schema, doc, [...specifiedRules, ...this.o.rules]);
-      result = errors.length ? errors : doc;
-    } catch (err) {
-      result = [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+      now = await this.o.services.keys.authenticate(extra.secret);
+    } catch {
+      // Postgres away: nobody can revoke a key meanwhile, so the key as checked at connect holds.
+      return principal;
     }
-    if (this.documents.size >= 1000) this.documents.clear();
-    this.documents.set(query, result);
-    return result;
+    return now && now.keyId === principal.keyId ? principal : null;
+  }
+
+  /** Closes every socket whose key was revoked; their subscriptions end with them. */
+  private async closeRevoked(): Promise<void> {
+    const verdicts = new Map<string, Promise<boolean>>();
+    for (const [socket, extra] of this.open) {
+      if (!extra.secret || !extra.principal?.keyId) continue;
+      let ok = verdicts.get(extra.secret);
+      if (!ok) {
+        ok = this.stillValid(extra).then((p) => p !== null);
+        verdicts.set(extra.secret, ok);
+      }
+      if (!(await ok)) {
+        this.open.delete(socket);
+        socket.close(KEY_REVOKED_CLOSE, 'API key revoked');
+      }
+    }
   }
 
   /** Shared executions of live subscriptions (one per group of identical ones). */
@@ -239,6 +311,7 @@ export class SubscriptionServer {
 
   /** Ends graphql-ws (its subscriptions complete); Apollo's drain calls it. */
   async dispose(): Promise<void> {
+    clearInterval(this.recheck);
     await this.wsCleanup?.dispose();
   }
 
@@ -249,6 +322,24 @@ export class SubscriptionServer {
 
   /** Stops accepting WebSocket connections. */
   async close(): Promise<void> {
+    clearInterval(this.recheck);
     await new Promise<void>((r) => (this.wss ? this.wss.close(() => r()) : r()));
   }
+}
+
+/**
+ * The address a WebSocket's upgrade came from: the socket's peer, or behind a trusted proxy
+ * the address that proxy appended to X-Forwarded-For (the last hop; earlier ones are the
+ * client's own claims).
+ */
+function clientAddress(req: IncomingMessage, trustProxy: string | undefined): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string') {
+    const hops = forwarded
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+    if (hops.length) return hops[hops.length - 1];
+  }
+  return req.socket.remoteAddress;
 }

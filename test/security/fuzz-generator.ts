@@ -83,6 +83,13 @@ const STRANGE = [
   '0-0',
   '99999999999999-0',
   'NaN',
+  // Lone surrogates (Postgres refuses them in jsonb and text) and long backslash runs (a
+  // backtracking sanitizer is quadratic in them).
+  '\ud800',
+  'x\udc00y',
+  'end\ud83d',
+  '\\'.repeat(20_000),
+  `${'\\'.repeat(50_000)}\udfff`,
 ];
 
 const INTS = [0, 1, -1, 2, 10, 50, 100, 500, 501, 1000, 1001, 2147483647, -2147483648];

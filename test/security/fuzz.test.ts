@@ -13,6 +13,8 @@ import type { FuzzRequest } from './fuzz-generator';
 /** Generated HTTP operations; FUZZ_OPERATIONS raises it for a longer local run. */
 const OPERATIONS = Number(process.env.FUZZ_OPERATIONS ?? 6000);
 const WS_SESSIONS = Number(process.env.FUZZ_WS_SESSIONS ?? 400);
+/** Generated operations sent over graphql-ws (queries and mutations too, not only subscriptions). */
+const WS_OPERATIONS = Number(process.env.FUZZ_WS_OPERATIONS ?? 1200);
 /**
  * FUZZ_SEED replays a run. CI uses a fixed seed so that its verdict is repeatable; a local run
  * draws a new one each time (printed with the figures) to keep finding new cases.
@@ -289,6 +291,117 @@ describe('the schema-driven fuzzer', () => {
     // Memory is stable: after warm-up, what survives a full GC (bounded caches emptied) grows by less than 8 MiB.
     expect(withoutCache - warm.bytes).toBeLessThan(8 * 1024 * 1024);
   }, 600_000);
+
+  it(`answers ${WS_OPERATIONS} generated queries, mutations and subscriptions over WebSocket with coded errors, never INTERNAL`, async () => {
+    const schema = buildSchema(
+      readFileSync(join(__dirname, '..', '..', 'schema', 'schema.graphql'), 'utf8'),
+    );
+    const jobs = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        submit(stack, { type: 'echo', input: { n: 1 } }, keys.OPERATOR),
+      ),
+    );
+    const gen = new OperationGenerator(schema, new Rng(SEED + 2), {
+      jobIds: jobs.map((j) => j.id),
+      eventIds: [],
+    });
+    const modes = new Rng(SEED + 3);
+    const url = stack.url.replace(/^http/, 'ws');
+    const problems: string[] = [];
+    const answers = new Map<string, number>();
+    const closes = new Map<string, number>();
+
+    /** One authenticated connection that runs operations one after another. */
+    const session = async (role: keyof typeof keys, count: number): Promise<void> => {
+      let ws: WebSocket | null = null;
+      const pending = new Map<string, (kind: string) => void>();
+      const open = (): Promise<WebSocket> =>
+        new Promise((resolve, reject) => {
+          const s = new WebSocket(url, 'graphql-transport-ws');
+          s.on('open', () =>
+            s.send(
+              JSON.stringify({
+                type: 'connection_init',
+                payload: { authorization: `Bearer ${keys[role]}` },
+              }),
+            ),
+          );
+          s.on('message', (data) => {
+            const m = JSON.parse(String(data)) as {
+              type: string;
+              id?: string;
+              payload?: { errors?: unknown[] } | unknown[];
+            };
+            if (m.type === 'connection_ack') return resolve(s);
+            if (m.type === 'ping') return s.send(JSON.stringify({ type: 'pong' }));
+            const errors =
+              m.type === 'error'
+                ? (m.payload as unknown[])
+                : m.type === 'next'
+                  ? ((m.payload as { errors?: unknown[] }).errors ?? [])
+                  : [];
+            for (const e of errors as { message?: string; extensions?: { code?: string } }[]) {
+              const code = e.extensions?.code;
+              if (typeof code !== 'string' || !CODES.has(code) || code === 'INTERNAL')
+                problems.push(`${m.type} with code ${code}: ${String(e.message).slice(0, 200)}`);
+              else if (LEAK.test(String(e.message)))
+                problems.push(`leak: ${String(e.message).slice(0, 200)}`);
+            }
+            if (m.id && pending.has(m.id)) pending.get(m.id)!(m.type);
+          });
+          s.on('close', (code) => {
+            closes.set(String(code), (closes.get(String(code)) ?? 0) + 1);
+            for (const done of pending.values()) done(`closed ${code}`);
+            reject(new Error(`closed ${code} before ack`));
+          });
+          s.on('error', () => undefined);
+        });
+      for (let i = 0; i < count; i++) {
+        if (!ws || ws.readyState !== WebSocket.OPEN) ws = await open();
+        const op = gen.operation(
+          modes.pick(['valid', 'valid', 'wrong-types', 'missing-args', 'unknown-fields'] as const),
+        );
+        const id = String(i);
+        const kind = await new Promise<string>((resolve) => {
+          const timer = setTimeout(() => resolve('open'), 300);
+          pending.set(id, (k) => {
+            clearTimeout(timer);
+            resolve(k);
+          });
+          ws!.send(
+            JSON.stringify({
+              id,
+              type: 'subscribe',
+              payload: { query: op.query, variables: op.variables },
+            }),
+          );
+        });
+        pending.delete(id);
+        // A subscription still open (or one that sent its first event) is ended by the client.
+        if (ws.readyState === WebSocket.OPEN && (kind === 'open' || kind === 'next'))
+          ws.send(JSON.stringify({ id, type: 'complete' }));
+        answers.set(
+          `${op.root.split('.')[0]} ${kind}`,
+          (answers.get(`${op.root.split('.')[0]} ${kind}`) ?? 0) + 1,
+        );
+      }
+      ws?.close();
+    };
+    const per = Math.ceil(WS_OPERATIONS / 6);
+    await Promise.all(
+      (['VIEWER', 'OPERATOR', 'ADMIN', 'VIEWER', 'OPERATOR', 'ADMIN'] as const).map((r) =>
+        session(r, per),
+      ),
+    );
+    console.log(
+      `ws operations fuzz: ${per * 6} operations; answers ${JSON.stringify(Object.fromEntries(answers))}; closes ${JSON.stringify(Object.fromEntries(closes))}; problems ${problems.length}`,
+    );
+    expect(problems.slice(0, 10)).toEqual([]);
+    expect(closes.get('1011') ?? 0).toBe(0);
+    expect(unhandled).toEqual([]);
+    const me = await stack.gql<{ me: { tenant: string } }>('{ me { tenant } }', {}, keys.VIEWER);
+    expect(me.data?.me.tenant).toBe('fuzz');
+  }, 300_000);
 
   it(`survives ${WS_SESSIONS} WebSocket sessions of broken graphql-ws messages and keeps serving`, async () => {
     const rng = new Rng(SEED + 1);

@@ -64,7 +64,7 @@ const hostile: Hostile = {
 beforeAll(async () => {
   stack = await startTemporalStack({
     // The real limits: the stack helper turns the rate limit off for ordinary suites.
-    env: { RATE_LIMIT_PER_SECOND: '50' },
+    env: { RATE_LIMIT_PER_SECOND: '50', AUTH_FAILURES_PER_MINUTE: '30' },
   });
   attacker = {
     viewer: await stack.createKey(ATTACKER, 'VIEWER'),

@@ -19,6 +19,9 @@ export interface WorkflowOutcome extends RunOutcome {
   status: WorkflowExecutionStatusName;
 }
 
+/** Describe calls one listing sends to Temporal at a time. */
+const DESCRIBE_FAN_OUT = 16;
+
 /** Reads of jobs' workflows: describe answers, whose they are, and how their runs ended. */
 export class TemporalRuns {
   /** Describe calls in flight by job id: concurrent callers share one RPC. */
@@ -58,8 +61,14 @@ export class TemporalRuns {
 
   /** Each job's `Job.workflow`, null where absent or another tenant's. */
   async describe(jobs: readonly JobRecord[]): Promise<Map<string, WorkflowInfo | null>> {
-    const found = await Promise.all(jobs.map((j) => this.describeOwned(j)));
-    return new Map(jobs.map((j, i) => [j.id, found[i] ? toWorkflowInfo(found[i]) : null]));
+    // At most DESCRIBE_FAN_OUT calls to Temporal at once, however many jobs one request lists.
+    const out = new Map<string, WorkflowInfo | null>();
+    for (let i = 0; i < jobs.length; i += DESCRIBE_FAN_OUT) {
+      const part = jobs.slice(i, i + DESCRIBE_FAN_OUT);
+      const found = await Promise.all(part.map((j) => this.describeOwned(j)));
+      part.forEach((j, k) => out.set(j.id, found[k] ? toWorkflowInfo(found[k]) : null));
+    }
+    return out;
   }
 
   /** How the job's latest run ended (with its result or failure), null while absent or another tenant's. */
