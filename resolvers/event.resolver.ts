@@ -1,6 +1,19 @@
-import { Arg, Ctx, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { tenantScope } from '../src/auth/principal';
+import { Role } from '../src/model/enums';
+import { maskEventMeta } from '../src/model/mask';
+import { JSONScalar } from '../schema/scalars';
 import type { JobEvent } from '../src/model/job-event';
 import type { JobRecord } from '../src/model/job-record';
 import type { GraphContext } from '../src/server/context';
@@ -59,7 +72,33 @@ export class EventResolver {
       return context.services.feed.jobUpdates(job);
     },
   })
-  jobUpdated(@Root() job: JobRecord, @Arg('id', () => ID) _id: string): JobRecord {
+  jobUpdated(
+    @Root() job: JobRecord,
+    @Ctx() ctx: GraphContext,
+    @Arg('id', () => ID) _id: string,
+  ): JobRecord {
+    // Each push reads its nested fields afresh, not from the first push's loaders.
+    ctx.freshLoaders?.();
     return job;
+  }
+}
+
+@Resolver(() => JobEventObject)
+export class JobEventFieldResolver {
+  /**
+   * A VIEWER sees the job's masked paths masked in meta too (a signal's payload, say). Other
+   * roles get the value as it is, synchronously: an event pushed to many subscribers must not
+   * make its execution async.
+   */
+  @FieldResolver(() => JSONScalar, { nullable: true })
+  meta(
+    @Root() e: JobEvent,
+    @Ctx() ctx: GraphContext,
+  ): Record<string, unknown> | null | Promise<Record<string, unknown> | null> {
+    if (ctx.principal.role !== Role.VIEWER || !e.meta) return e.meta ?? null;
+    const meta = e.meta;
+    return ctx.loaders.maskedPaths
+      .load(e.jobId)
+      .then((paths) => maskEventMeta(paths, meta) ?? null);
   }
 }

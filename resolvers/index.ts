@@ -1,7 +1,7 @@
 import { AuditResolver } from './audit.resolver';
 import { AuthResolver } from './auth.resolver';
 import { ControlResolver } from './control.resolver';
-import { EventResolver } from './event.resolver';
+import { EventResolver, JobEventFieldResolver } from './event.resolver';
 import { FlowResolver } from './flow.resolver';
 import { JobConnectionResolver, JobResolver } from './job.resolver';
 import { QueueResolver } from './queue.resolver';
@@ -12,6 +12,7 @@ export const resolvers = [
   JobResolver,
   JobConnectionResolver,
   EventResolver,
+  JobEventFieldResolver,
   ControlResolver,
   QueueResolver,
   AuthResolver,

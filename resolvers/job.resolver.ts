@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { JobEvent } from '../src/model/job-event';
-import { maskSensitive } from '../src/model/mask';
+import { maskPaths } from '../src/model/mask';
 import { Role } from '../src/model/enums';
 import { assertEventCursor } from '../src/model/stream-id';
 import { JSONScalar } from '../schema/scalars';
@@ -13,6 +13,15 @@ import { JobFilterInput } from '../schema/job-filter.input';
 import { JobType } from '../schema/job.type';
 import { WorkflowExecutionType } from '../schema/workflow-execution.type';
 import type { WorkflowInfo } from '../src/model/workflow-info';
+
+/**
+ * The paths a VIEWER sees masked in a job's input and result: the job's own, fixed when it
+ * was submitted; its type's current ones only for a record that never carried them.
+ */
+const pathsOf = (job: JobRecord, ctx: GraphContext): readonly string[] =>
+  job.maskedPaths === undefined
+    ? (ctx.services.jobs.jobType(job.type)?.sensitiveFields ?? [])
+    : (job.maskedPaths ?? []);
 
 @Resolver(() => JobType)
 export class JobResolver {
@@ -48,9 +57,14 @@ export class JobResolver {
     description: "The job's input; fields its type marks sensitive are masked for VIEWERs.",
   })
   input(@Root() job: JobRecord, @Ctx() ctx: GraphContext): unknown {
+    return ctx.principal.role === Role.VIEWER ? maskPaths(pathsOf(job, ctx), job.input) : job.input;
+  }
+
+  @FieldResolver(() => JSONScalar, { nullable: true })
+  result(@Root() job: JobRecord, @Ctx() ctx: GraphContext): unknown {
     return ctx.principal.role === Role.VIEWER
-      ? maskSensitive(ctx.services.jobs.jobType(job.type)?.sensitiveFields ?? [], job.input)
-      : job.input;
+      ? maskPaths(pathsOf(job, ctx), job.result)
+      : job.result;
   }
 
   @FieldResolver(() => WorkflowExecutionType, {

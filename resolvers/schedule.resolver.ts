@@ -14,7 +14,7 @@ import type { ScheduleService } from '../src/jobs/schedule-service';
 import { unavailable } from '../src/model/app-error';
 import { Role } from '../src/model/enums';
 import type { JobRecord } from '../src/model/job-record';
-import { maskSensitive } from '../src/model/mask';
+import { maskPaths } from '../src/model/mask';
 import type { ScheduleRecord } from '../src/model/schedule';
 import { auditMutations } from '../src/server/audit-middleware';
 import type { GraphContext } from '../src/server/context';
@@ -86,7 +86,7 @@ export class ScheduleResolver {
   @FieldResolver(() => JSONScalar, { nullable: true })
   input(@Root() s: ScheduleRecord, @Ctx() ctx: GraphContext): unknown {
     return ctx.principal.role === Role.VIEWER
-      ? maskSensitive(ctx.services.jobs.jobType(s.type)?.sensitiveFields ?? [], s.input)
+      ? maskPaths(ctx.services.jobs.jobType(s.type)?.sensitiveFields ?? [], s.input)
       : s.input;
   }
 

@@ -27,7 +27,8 @@ export class JobTypeInfoType {
   })
   signalSchemas: Record<string, unknown>;
   @Field(() => [String], {
-    description: 'Top-level input fields that VIEWERs see masked.',
+    description:
+      'Input paths VIEWERs see masked: a field (`ssn`), a nested one (`card.number`) or one in each element of an array (`items[].secret`); fixed on each job when it is submitted.',
   })
   sensitiveFields: string[];
   @Field(() => [String], {

@@ -112,15 +112,21 @@ export class ControlService {
     return job;
   }
 
+  /**
+   * Runs a query handler the job's type declares. Queries read a workflow's live state, which
+   * no mask covers, so they need OPERATOR like signals; Temporal's built-in queries (`__stack_trace`
+   * returns workflow source) and any name the type does not declare are refused.
+   */
   async query(p: Principal, id: string, name: string, args: unknown): Promise<unknown> {
+    requireRole(p, Role.OPERATOR, 'querying workflows');
     const job = await this.reads.require(p, id);
     const workflows = this.workflowsOf(job, 'workflowQuery is for TEMPORAL jobs', 'jobId');
-    const type = this.catalog.find(job.type);
-    if (type && type.queries.length && !type.queries.includes(name)) {
-      throw badInput(
-        `name: '${name}' is not a query of job type '${job.type}'; it answers: ${type.queries.join(', ')}`,
-        'name',
-      );
+    const declared = this.catalog.find(job.type)?.queries ?? [];
+    if (name.startsWith('__') || !declared.includes(name)) {
+      const why = name.startsWith('__')
+        ? `'${name.slice(0, 100)}' is a built-in Temporal query, which workflowQuery never runs`
+        : `'${name.slice(0, 100)}' is not a query of job type '${job.type}'`;
+      throw badInput(`name: ${why}; it answers: ${declared.join(', ') || 'none'}`, 'name');
     }
     return workflows().query(job, name, args);
   }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { tenantScope } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import { badInput, notFound } from '../model/app-error';
@@ -24,6 +25,9 @@ export type JobFilterInput = Omit<JobQuery, 'tenant'>;
 
 /** Finds jobs and events within the caller's tenant. Knows no GraphQL. */
 export class ReadService {
+  /** Masked paths by job id: fixed at submission, so a job's never changes once read. */
+  private readonly masks = new LRUCache<string, string[]>({ max: 100_000 });
+
   constructor(
     private readonly jobs: JobStore,
     private readonly events: EventStore,
@@ -61,6 +65,22 @@ export class ReadService {
       pageInfo: { hasNextPage: hasNext, endCursor: edges.at(-1)?.cursor ?? null },
       query,
     };
+  }
+
+  /** Each job's masked paths (for VIEWERs' event meta); a job not found has none. */
+  async maskedPaths(ids: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.masks.get(id);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    for (const [id, paths] of await this.jobs.maskedPaths(missing)) {
+      this.masks.set(id, paths);
+      out.set(id, paths);
+    }
+    return out;
   }
 
   /** Jobs by id within `tenant` (undefined: every tenant); for the `parent` loader. */

@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal';
 import { validateInput } from '../registry/input-validator';
 import { AppError, badInput, unavailable } from '../model/app-error';
 import { Backend, JobStatus, Priority, Role } from '../model/enums';
+import { ErrorCode } from '../model/error-code';
 import type { JobRecord } from '../model/job-record';
 import type { JobTypeCatalog, JobTypeDefinition } from '../model/job-type';
 import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../model/submission';
@@ -102,6 +103,7 @@ export class SubmissionService {
       error: null,
       idempotencyKey: s.idempotencyKey ?? null,
       delayMs: s.delayMs ?? null,
+      maskedPaths: type.sensitiveFields.length ? [...type.sensitiveFields] : null,
       createdAt: new Date(),
       startedAt: null,
       finishedAt: null,
@@ -121,6 +123,25 @@ export class SubmissionService {
     }
     validateInput(type, input, `${field}.input`);
     return input;
+  }
+
+  /**
+   * A tenant may have at most `maxDelayedPerTenant` jobs waiting for their delay: counted
+   * only when the batch delays some, so plain submissions cost no read. Concurrent batches
+   * can pass it together by at most their own size.
+   */
+  private async checkDelayedQuota(p: Principal, fresh: JobRecord[], field: string): Promise<void> {
+    const max = this.limits.maxDelayedPerTenant;
+    const delayed = fresh.filter((j) => j.status === JobStatus.DELAYED).length;
+    if (max === undefined || delayed === 0) return;
+    const waiting = await this.jobs.count({ tenant: p.tenant, statuses: [JobStatus.DELAYED] });
+    if (waiting + delayed > max) {
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        `${field}: tenant '${p.tenant}' has ${waiting} delayed jobs waiting and this adds ${delayed}; the limit is ${max} (MAX_DELAYED_JOBS_PER_TENANT). Submit them when some have started, or without a delay`,
+        { limit: max, waiting },
+      );
+    }
   }
 
   async submit(p: Principal, s: Submission): Promise<JobRecord> {
@@ -160,6 +181,7 @@ export class SubmissionService {
       return j;
     });
     if (fresh.length === 0) return result;
+    await this.checkDelayedQuota(p, fresh, field);
     const inserted = await this.jobs.insert(fresh);
     const lost = fresh.filter((j) => !inserted.has(j.id));
     if (lost.length) {

@@ -30,4 +30,9 @@ export interface JobRecord {
   lastEventId: string | null;
   /** The schedule that started this job, if any. */
   scheduleId?: string | null;
+  /**
+   * Input paths VIEWERs see masked (`ssn`, `card.number`, `items[].secret`), fixed when the
+   * job was submitted from its type's sensitive fields; null or absent when none.
+   */
+  maskedPaths?: string[] | null;
 }

@@ -37,7 +37,7 @@ export interface JobTypeDefinition {
   workflowOnly: boolean;
   /** The workflow function a workflowOnly type starts (Temporal workflow type); null otherwise. */
   workflowName: string | null;
-  /** Top-level input fields that VIEWERs see masked. */
+  /** Input paths VIEWERs see masked: a field (`ssn`), a nested one (`card.number`) or one in each element of an array (`items[].secret`); fixed on each job when it is submitted. */
   sensitiveFields: string[];
   /** Hash of everything above: changes when a worker registers a different definition. */
   version: string;

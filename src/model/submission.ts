@@ -18,6 +18,8 @@ export interface Submission {
 export interface SubmissionLimits {
   maxInputBytes: number;
   maxBatchSize: number;
+  /** Most DELAYED jobs one tenant may have waiting at once; undefined for no limit. */
+  maxDelayedPerTenant?: number;
 }
 
 /** Longest accepted delay: a year. */

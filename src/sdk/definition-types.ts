@@ -68,7 +68,7 @@ export interface JobOptions<S extends SchemaLike | undefined = undefined, O = un
   backoffMs?: number;
   /** One attempt's limit on both lanes, ms. @defaultValue 30000 */
   timeoutMs?: number;
-  /** Top-level input fields that VIEWERs see masked. */
+  /** Input paths VIEWERs see masked: a field (`ssn`), a nested one (`card.number`) or one in each element of an array (`items[].secret`); fixed on each job when it is submitted. */
   sensitive?: string[];
   /** Schedules of this type, upserted by a worker when it registers the type. */
   schedules?: JobScheduleOptions<InferInput<S>>[];
@@ -120,7 +120,7 @@ export interface WorkflowOptions<S extends SchemaLike | undefined = undefined> {
   queries?: string[];
   /** Activities the workflow calls through proxyActivities. */
   activities?: Record<string, (...args: never[]) => Promise<unknown>>;
-  /** Top-level input fields that VIEWERs see masked. */
+  /** Input paths VIEWERs see masked: a field (`ssn`), a nested one (`card.number`) or one in each element of an array (`items[].secret`); fixed on each job when it is submitted. */
   sensitive?: string[];
   /** Schedules that start this workflow (Temporal Schedules), as defineJob's `schedules`. */
   schedules?: JobScheduleOptions<InferInput<S>>[];

@@ -36,12 +36,16 @@ export interface Loaders {
   jobById?: DataLoader<string, JobRecord | null>;
   /** A job's children within the caller's tenant, oldest first. */
   children?: DataLoader<string, JobRecord[]>;
+  /** Each job's masked paths (VIEWERs' event meta). */
+  maskedPaths: DataLoader<string, string[]>;
 }
 
 export interface GraphContext {
   principal: Principal;
   services: Services;
   loaders: Loaders;
+  /** Starts the loaders over: a long-lived subscription reads fresh rows on each push. */
+  freshLoaders?(): void;
   requestId: string;
   log: Logger;
 }

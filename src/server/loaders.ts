@@ -67,5 +67,14 @@ export function createLoaders(
       { cacheKeyFn: (j) => j.id },
     ),
     logs: registry ? logLoader(registry) : undefined,
+    // Batched only: the read service keeps the bounded cache, and a subscription's context
+    // lives for hours.
+    maskedPaths: new DataLoader<string, string[]>(
+      async (ids) => {
+        const found = await jobs.reads.maskedPaths(ids);
+        return ids.map((id) => found.get(id) ?? []);
+      },
+      { cache: false },
+    ),
   };
 }

@@ -18,7 +18,7 @@ export type NewJobRow = Omit<
 /** Every column of `jobs` a JobRecord is read from. */
 export const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
   max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
-  last_event_ms, last_event_seq, schedule_id, parent_id, on_failure`;
+  last_event_ms, last_event_seq, schedule_id, parent_id, on_failure, masked_paths`;
 
 /** A `jobs` row as pg returns it. */
 export interface JobRow {
@@ -46,6 +46,7 @@ export interface JobRow {
   schedule_id: string | null;
   parent_id: string | null;
   on_failure: string | null;
+  masked_paths: string[] | null;
 }
 
 /** A row as a JobRecord. */
@@ -76,4 +77,5 @@ export const toRecord = (r: JobRow): JobRecord => ({
   scheduleId: r.schedule_id,
   parentId: r.parent_id,
   onFailure: r.on_failure as ChildFailurePolicy | null,
+  maskedPaths: r.masked_paths,
 });

@@ -9,6 +9,8 @@ import { Coalescer } from '../coalescer';
 import { COLUMNS, toRecord } from './job-rows';
 import type { JobRow, NewJobRow } from './job-rows';
 import type { JobCursor, JobQuery } from '../model/job-query';
+import { tenantQueueCounts } from './tenant-queue-counts';
+import type { TenantQueueRow } from './tenant-queue-counts';
 
 export type { NewJobRow } from './job-rows';
 
@@ -42,9 +44,9 @@ export class JobStore {
   private async insertNow(rows: NewJobRow[], allOrNothing = false): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await this.ds.query(
-      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id, parent_id, on_failure)
-       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id, r.parent_id, r.on_failure
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text, parent_id text, on_failure text)
+      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id, parent_id, on_failure, masked_paths)
+       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id, r.parent_id, r.on_failure, r.masked_paths
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text, parent_id text, on_failure text, masked_paths text[])
        ${allOrNothing ? '' : 'ON CONFLICT DO NOTHING'}
        RETURNING id`,
       [
@@ -66,6 +68,7 @@ export class JobStore {
             schedule_id: r.scheduleId ?? null,
             parent_id: r.parentId ?? null,
             on_failure: r.onFailure ?? null,
+            masked_paths: r.maskedPaths?.length ? r.maskedPaths : null,
           })),
         ),
       ],
@@ -104,6 +107,16 @@ export class JobStore {
         ])
       : await this.ds.query(`SELECT ${COLUMNS} FROM jobs WHERE id = ANY($1)`, [ids]);
     return new Map(rows.map((r) => [r.id, toRecord(r)]));
+  }
+
+  /** Each found job's masked paths (none: an empty list). */
+  async maskedPaths(ids: readonly string[]): Promise<Map<string, string[]>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: string; masked_paths: string[] | null }[] = await this.ds.query(
+      'SELECT id, masked_paths FROM jobs WHERE id = ANY($1)',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.masked_paths ?? []]));
   }
 
   async findById(id: string, tenant?: string): Promise<JobRecord | undefined> {
@@ -251,6 +264,11 @@ export class JobStore {
          -- A flow's nodes reach their engine with their root, never alone.
          AND parent_id IS NULL`,
     );
+  }
+
+  /** One tenant's jobs per lane, queue and status (see tenantQueueCounts). */
+  queueCounts(tenant: string): Promise<TenantQueueRow[]> {
+    return tenantQueueCounts(this.ds, tenant);
   }
 
   /** Unfinished jobs of `backend` matching `extra`, in (created_at, id) order after `after`. */

@@ -25,6 +25,8 @@ export class JobEntity {
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
   @Column('text', { name: 'parent_id', nullable: true }) parentId: string | null;
   @Column('text', { name: 'on_failure', nullable: true }) onFailure: string | null;
+  @Column('text', { name: 'masked_paths', array: true, nullable: true }) maskedPaths:
+    string[] | null;
   @Column('bigint', { name: 'last_event_ms' }) lastEventMs: string;
   @Column('int', { name: 'last_event_seq' }) lastEventSeq: number;
 }
