@@ -6,10 +6,9 @@ import { ScheduledRuns } from '../jobs/scheduled-runs';
 import type { BullmqLane } from '../lanes/bullmq/bullmq-lane';
 import { BullmqSchedules } from '../lanes/bullmq/bullmq-schedules';
 import type { DurableLane } from '../lanes/temporal/durable-lane';
-import type { Principal } from '../auth/principal';
-import { BackendChoice, Role } from '../model/enums';
+import { BackendChoice } from '../model/enums';
 import type { JobTypeCatalog } from '../model/job-type';
-import { CODE_SCHEDULE_TENANT, OverlapPolicy } from '../model/schedule';
+import { OverlapPolicy } from '../model/schedule';
 import type { ResolvedDefinitions } from '../sdk/resolve';
 import type { JobStore } from '../store/job-store';
 import { ScheduleStore } from '../store/schedule-store';
@@ -18,12 +17,12 @@ import { ScheduleStore } from '../store/schedule-store';
 export interface ScheduleParts {
   service: ScheduleService;
   runs: ScheduledRuns;
-  /** Upserts schedules declared in defineJob: once per spec, however many workers call it. */
+  /**
+   * Upserts schedules declared in defineJob, in tenant `default` under `code.<id>`: once per
+   * spec, however many workers call it.
+   */
   upsertCodeSchedules(schedules: ResolvedDefinitions['schedules']): Promise<void>;
 }
-
-/** Code schedules belong to tenant `default`; the worker acts for it. */
-const CODE_PRINCIPAL: Principal = { tenant: CODE_SCHEDULE_TENANT, role: Role.ADMIN, keyId: null };
 
 export function scheduleParts(d: {
   ds: DataSource;
@@ -33,6 +32,8 @@ export function scheduleParts(d: {
   bullmq: BullmqLane;
   durable: DurableLane | null;
   log: Logger;
+  /** MAX_SCHEDULES_PER_TENANT. */
+  maxPerTenant?: number;
 }): ScheduleParts {
   const runs = new ScheduledRuns(d.jobs, d.emitter, d.catalog);
   const service = new ScheduleService({
@@ -41,6 +42,7 @@ export function scheduleParts(d: {
     catalog: d.catalog,
     runs,
     bullmq: d.bullmq,
+    maxPerTenant: d.maxPerTenant,
     engines: {
       BULLMQ: new BullmqSchedules(d.bullmq, d.catalog),
       ...(d.durable?.schedules ? { TEMPORAL: d.durable.schedules() } : {}),
@@ -52,20 +54,16 @@ export function scheduleParts(d: {
     async upsertCodeSchedules(schedules) {
       for (const s of schedules) {
         try {
-          const saved = await service.upsert(
-            CODE_PRINCIPAL,
-            {
-              id: s.id,
-              type: s.type,
-              input: s.input,
-              backend: s.lane ? BackendChoice[s.lane] : BackendChoice.AUTO,
-              cron: s.cron ?? null,
-              everyMs: s.everyMs ?? null,
-              timezone: s.timezone ?? 'UTC',
-              overlap: s.overlap ? OverlapPolicy[s.overlap] : OverlapPolicy.SKIP,
-            },
-            'code',
-          );
+          const saved = await service.upsertCode({
+            id: s.id,
+            type: s.type,
+            input: s.input,
+            backend: s.lane ? BackendChoice[s.lane] : BackendChoice.AUTO,
+            cron: s.cron ?? null,
+            everyMs: s.everyMs ?? null,
+            timezone: s.timezone ?? 'UTC',
+            overlap: s.overlap ? OverlapPolicy[s.overlap] : OverlapPolicy.SKIP,
+          });
           d.log.debug({ schedule: saved.id, type: s.type }, 'code schedule in step');
         } catch (err) {
           // One bad schedule must not keep the worker from serving its types.

@@ -1,13 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { requireRole, tenantScope } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { BullmqLane } from '../lanes/bullmq/bullmq-lane';
 import type { ScheduleEngine } from '../lanes/schedule-engine';
-import { badInput, notFound } from '../model/app-error';
+import { AppError, badInput, notFound } from '../model/app-error';
+import { ErrorCode } from '../model/error-code';
 import { Backend, Priority, Role } from '../model/enums';
 import type { JobRecord } from '../model/job-record';
 import type { JobTypeCatalog } from '../model/job-type';
-import { OverlapPolicy } from '../model/schedule';
+import {
+  CODE_SCHEDULE_PREFIX,
+  CODE_SCHEDULE_TENANT,
+  codeScheduleId,
+  isCodeScheduleId,
+  OverlapPolicy,
+} from '../model/schedule';
 import type { ScheduleInput, ScheduleRecord } from '../model/schedule';
 import { nextRunTimes } from '../model/schedule-times';
 import { route } from '../router';
@@ -17,6 +25,10 @@ import { validateInput } from '../registry/input-validator';
 import { temporalMissing } from './lanes-access';
 import { checkTiming, specHash } from './schedule-checks';
 import type { ScheduledRuns } from './scheduled-runs';
+
+/** Whether `s` is a code schedule a worker wrote (not a row some tenant wrote at that id). */
+const isOwnedCode = (s: StoredSchedule): boolean =>
+  s.source === 'code' && s.tenant === CODE_SCHEDULE_TENANT && isCodeScheduleId(s.id);
 
 /** What a ScheduleService is built from. */
 export interface ScheduleServiceDeps {
@@ -28,6 +40,8 @@ export interface ScheduleServiceDeps {
   bullmq: BullmqLane;
   /** Each lane's schedules; TEMPORAL absent where this process has no durable lane. */
   engines: Partial<Record<Backend, ScheduleEngine>>;
+  /** Most schedules one tenant may create over the API. @defaultValue no limit */
+  maxPerTenant?: number;
 }
 
 /**
@@ -119,43 +133,116 @@ export class ScheduleService {
   }
 
   /**
-   * Creates or replaces a schedule. The engine is written only when the spec, the type's
-   * version or the paused state changed, and the row commits only when the engine took it. A
-   * code-declared schedule (`source` 'code') whose spec did not change is left as it is, and
-   * one whose spec changed keeps its paused state and note.
+   * Creates or replaces a schedule over the API. The engine is written only when the spec, the
+   * type's version or the paused state changed, and the row commits only when the engine took
+   * it. Ids under {@link CODE_SCHEDULE_PREFIX} belong to schedules declared in code and are
+   * refused.
    */
-  async upsert(p: Principal, i: ScheduleInput, source = 'api'): Promise<StoredSchedule> {
+  async upsert(p: Principal, i: ScheduleInput): Promise<StoredSchedule> {
     requireRole(p, Role.OPERATOR, 'changing schedules');
     const field = 'input';
+    if (i.id && isCodeScheduleId(i.id))
+      throw badInput(
+        `${field}.id: ids starting with '${CODE_SCHEDULE_PREFIX}' are reserved for schedules declared in code (defineJob or defineWorkflow schedules), which workers write; choose another id, or pause or resume that schedule instead`,
+        `${field}.id`,
+      );
     const first = i.id ? await this.d.store.find(i.id) : undefined;
     if (first && tenantScope(p) !== undefined && first.tenant !== p.tenant)
       throw notFound('schedule', i.id as string);
-    const next = await this.prepare(first?.tenant ?? p.tenant, i, field, source);
+    const next = await this.prepare(first?.tenant ?? p.tenant, i, field, 'api');
     return this.d.store.locked(next.id, async (m) => {
       const old = await this.d.store.find(next.id, m);
       if (old && old.tenant !== next.tenant) throw notFound('schedule', next.id);
-      if (
-        old &&
-        old.specHash === next.specHash &&
-        (source === 'code' || old.paused === next.paused)
-      )
-        return old;
+      if (old && old.specHash === next.specHash && old.paused === next.paused) return old;
+      if (!old) await this.checkQuota(next.tenant, m);
+      const record: StoredSchedule = {
+        ...next,
+        createdAt: old?.createdAt ?? next.createdAt,
+        note: next.paused && old?.paused ? old.note : null,
+      };
+      await this.commit(old, record, m);
+      return record;
+    });
+  }
+
+  /**
+   * Creates or replaces a schedule declared in code, in tenant {@link CODE_SCHEDULE_TENANT}
+   * under the id `code.<declared id>`. One whose spec did not change is left as it is, and one
+   * whose spec changed keeps its paused state and note. A row at that id that is not a code
+   * schedule of that tenant is never kept: its engine schedule is removed and the row replaced.
+   */
+  /** A new schedule past the tenant's MAX_SCHEDULES_PER_TENANT is refused (replacing one is not). */
+  private async checkQuota(tenant: string, m: EntityManager): Promise<void> {
+    const max = this.d.maxPerTenant;
+    if (max === undefined) return;
+    const n = await this.d.store.count(tenant, m);
+    if (n >= max) {
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        `tenant '${tenant}' has ${n} schedules; the limit is ${max} (MAX_SCHEDULES_PER_TENANT). Delete one, or replace one by giving its id`,
+        { limit: max, schedules: n },
+      );
+    }
+  }
+
+  async upsertCode(i: ScheduleInput & { id: string }): Promise<StoredSchedule> {
+    const legacy = await this.retireLegacyCode(i.id);
+    const next = await this.prepare(
+      CODE_SCHEDULE_TENANT,
+      { ...i, id: codeScheduleId(i.id) },
+      'schedule',
+      'code',
+    );
+    return this.d.store.locked(next.id, async (m) => {
+      const found = await this.d.store.find(next.id, m);
+      const old = found && isOwnedCode(found) ? found : undefined;
+      if (old && old.specHash === next.specHash) return old;
       // Code declares a spec, never a pause: a new spec or version from a worker keeps the
       // pause (and its note) an operator set over the API.
-      const paused = source === 'code' && old ? old.paused : next.paused;
+      const kept = old ?? legacy;
+      const paused = kept?.paused ?? false;
       const record: StoredSchedule = {
         ...next,
         paused,
-        createdAt: old?.createdAt ?? next.createdAt,
-        note: paused && old?.paused ? old.note : null,
+        createdAt: kept?.createdAt ?? next.createdAt,
+        note: paused ? (kept?.note ?? null) : null,
       };
-      if (old && old.backend !== record.backend) await this.engine(old.backend).remove(old);
-      else if (old && old.queue !== record.queue && record.backend === Backend.BULLMQ)
-        await this.engine(old.backend).remove(old);
-      await this.engine(record.backend).upsert(record);
-      await this.d.store.save(record, m);
+      // Someone else's row at this id (written before the namespace existed): its engine
+      // schedule goes, whatever it was, and the row is replaced whole.
+      if (found && !old) await this.engine(found.backend).remove(found);
+      await this.commit(old, record, m);
       return record;
     });
+  }
+
+  /**
+   * Removes a code schedule stored under its bare declared id (before code schedules had their
+   * own namespace), in whichever tenant it ended up; the tenant-`default` one, whose pause is
+   * carried over, is returned.
+   */
+  private async retireLegacyCode(declared: string): Promise<StoredSchedule | undefined> {
+    const seen = await this.d.store.find(declared);
+    if (!seen || seen.source !== 'code') return undefined;
+    return this.d.store.locked(declared, async (m) => {
+      const s = await this.d.store.find(declared, m);
+      if (!s || s.source !== 'code') return undefined;
+      await this.engine(s.backend).remove(s);
+      await this.d.store.delete(declared, m);
+      return s.tenant === CODE_SCHEDULE_TENANT ? s : undefined;
+    });
+  }
+
+  /** Writes `record` to its engine (moving it off the old one when needed), then the row. */
+  private async commit(
+    old: StoredSchedule | undefined,
+    record: StoredSchedule,
+    m: EntityManager,
+  ): Promise<void> {
+    if (old && old.backend !== record.backend) await this.engine(old.backend).remove(old);
+    else if (old && old.queue !== record.queue && record.backend === Backend.BULLMQ)
+      await this.engine(old.backend).remove(old);
+    await this.engine(record.backend).upsert(record);
+    await this.d.store.save(record, m);
   }
 
   async pause(p: Principal, id: string, note: string | null): Promise<StoredSchedule> {

@@ -43,6 +43,7 @@ export class ScheduledRuns {
       finishedAt: null,
       lastEventId: null,
       scheduleId: run.scheduleId,
+      maskedPaths: type?.sensitiveFields.length ? [...type.sensitiveFields] : null,
     };
   }
 

@@ -66,6 +66,22 @@ export const MIN_EVERY_MS = 1000;
 /** The tenant of schedules declared in code (a worker serves every tenant). */
 export const CODE_SCHEDULE_TENANT = 'default';
 
+/**
+ * Prefix of the id of every schedule declared in code: a worker stores the declared id `nightly`
+ * as `code.nightly`. No API call may create or replace a schedule under it, so no tenant can
+ * claim a code schedule's id before a worker declares it.
+ */
+export const CODE_SCHEDULE_PREFIX = 'code.';
+
+/** Ids a schedule declared in code may have (the prefix is added to them). */
+export const CODE_SCHEDULE_DECLARED_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,94}$/;
+
+/** The stored id of the schedule declared in code as `declared`. */
+export const codeScheduleId = (declared: string): string => `${CODE_SCHEDULE_PREFIX}${declared}`;
+
+/** Whether `id` is in the namespace of schedules declared in code. */
+export const isCodeScheduleId = (id: string): boolean => id.startsWith(CODE_SCHEDULE_PREFIX);
+
 /** One run an engine's schedule started, as the worker (or a trigger) reports it. */
 export interface ScheduledRun {
   /**

@@ -1,13 +1,17 @@
-import { MIN_EVERY_MS, SCHEDULE_ID } from '../model/schedule';
+import { CODE_SCHEDULE_DECLARED_ID, MIN_EVERY_MS } from '../model/schedule';
 import { cronProblem, isTimeZone } from '../model/schedule-times';
 import type { DefinitionChecks } from './define-checks';
 
 /**
  * A schedule declared with its job type (`defineJob` or `defineWorkflow({ schedules: [...] })`): a worker upserts
- * it when it registers the type, in tenant `default`. Exactly one of `cron` and `everyMs`.
+ * it when it registers the type, in tenant `default`, under the id `code.<id>` (a namespace the
+ * API refuses to write). Exactly one of `cron` and `everyMs`.
  */
 export interface JobScheduleOptions<I = unknown> {
-  /** The schedule's id: 1-100 of [A-Za-z0-9_.-]; one id, one schedule, however many workers. */
+  /**
+   * The schedule's id: 1-95 of [A-Za-z0-9_.-]; one id, one schedule, however many workers. It is
+   * stored, and read over the API, as `code.<id>`.
+   */
   id: string;
   /** Cron expression, 5 fields or 6 with seconds first. */
   cron?: string;
@@ -32,8 +36,8 @@ export function checkSchedules(c: DefinitionChecks, value: unknown): void {
     const f = `schedules[${n}]`;
     if (!raw || typeof raw !== 'object') c.fail(f, 'must be an object');
     const s = raw as Partial<JobScheduleOptions>;
-    if (typeof s.id !== 'string' || !SCHEDULE_ID.test(s.id))
-      c.fail(`${f}.id`, `must be 1-100 of [A-Za-z0-9_.-] (got ${JSON.stringify(s.id)})`);
+    if (typeof s.id !== 'string' || !CODE_SCHEDULE_DECLARED_ID.test(s.id))
+      c.fail(`${f}.id`, `must be 1-95 of [A-Za-z0-9_.-] (got ${JSON.stringify(s.id)})`);
     if (seen.has(s.id)) c.fail(`${f}.id`, `'${s.id}' is declared twice`);
     seen.add(s.id);
     if ((s.cron === undefined) === (s.everyMs === undefined))

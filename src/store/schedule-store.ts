@@ -62,6 +62,15 @@ export class ScheduleStore {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
+  /** How many schedules `tenant` has. */
+  async count(tenant: string, m: EntityManager = this.ds.manager): Promise<number> {
+    const rows: { n: string }[] = await m.query(
+      'SELECT count(*) AS n FROM schedules WHERE tenant = $1',
+      [tenant],
+    );
+    return Number(rows[0].n);
+  }
+
   /** Every schedule of `tenant` (every tenant when undefined), oldest first. */
   async list(tenant?: string): Promise<StoredSchedule[]> {
     const rows: ScheduleRow[] =
@@ -90,11 +99,11 @@ export class ScheduleStore {
     await m.query(
       `INSERT INTO schedules (id, tenant, type, input, backend, priority, queue, cron, every_ms, timezone, overlap, paused, note, start_at, end_at, source, spec_hash, created_at)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-       ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, input = EXCLUDED.input, backend = EXCLUDED.backend,
+       ON CONFLICT (id) DO UPDATE SET tenant = EXCLUDED.tenant, type = EXCLUDED.type, input = EXCLUDED.input, backend = EXCLUDED.backend,
          priority = EXCLUDED.priority, queue = EXCLUDED.queue, cron = EXCLUDED.cron, every_ms = EXCLUDED.every_ms,
          timezone = EXCLUDED.timezone, overlap = EXCLUDED.overlap, paused = EXCLUDED.paused, note = EXCLUDED.note,
          start_at = EXCLUDED.start_at, end_at = EXCLUDED.end_at, source = EXCLUDED.source,
-         spec_hash = EXCLUDED.spec_hash, updated_at = now()`,
+         spec_hash = EXCLUDED.spec_hash, created_at = EXCLUDED.created_at, updated_at = now()`,
       [
         s.id,
         s.tenant,

@@ -31,7 +31,7 @@ describe('a schedule declared in code', () => {
     const extra: App[] = [];
     try {
       const [row] = await stack.app.ds.query(
-        `SELECT id, tenant, every_ms, source, updated_at FROM schedules WHERE id = 'code-tick'`,
+        `SELECT id, tenant, every_ms, source, updated_at FROM schedules WHERE id = 'code.code-tick'`,
       );
       expect(row).toMatchObject({ tenant: 'default', every_ms: 1000, source: 'code' });
       // Three more workers register the same definition at once.
@@ -48,7 +48,7 @@ describe('a schedule declared in code', () => {
         )),
       );
       const rows = await stack.app.ds.query(
-        `SELECT updated_at FROM schedules WHERE id = 'code-tick'`,
+        `SELECT updated_at FROM schedules WHERE id = 'code.code-tick'`,
       );
       expect(rows).toHaveLength(1);
       // Not written again: the spec did not change.
@@ -57,16 +57,16 @@ describe('a schedule declared in code', () => {
         connection: stack.redis,
         prefix: `${stack.config.JOBGATE_PREFIX}:bull`,
       });
-      expect((await q.getJobSchedulers()).map((s) => s.key)).toEqual(['code-tick']);
+      expect((await q.getJobSchedulers()).map((s) => s.key)).toEqual(['code.code-tick']);
       await q.close();
       await sleep(4500);
-      const runs = await storedRuns(stack.app, 'code-tick');
+      const runs = await storedRuns(stack.app, 'code.code-tick');
       expect(runs.length).toBeGreaterThanOrEqual(3);
       const due = runs.map((r) => r.created_at.getTime());
       expect(new Set(due).size).toBe(due.length);
       for (const r of runs) expect(Number(r.queued)).toBeLessThanOrEqual(1);
       const queued = await stack.waitFor(async () => {
-        const now = await storedRuns(stack.app, 'code-tick');
+        const now = await storedRuns(stack.app, 'code.code-tick');
         return now.slice(0, runs.length).every((r) => Number(r.queued) === 1) ? now : null;
       });
       expect(queued.length).toBeGreaterThanOrEqual(runs.length);

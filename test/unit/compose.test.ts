@@ -79,10 +79,10 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui'].environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
-  it('publishes the gateway on 4000 and the Temporal UI on 8080', () => {
+  it('publishes the gateway on 4000 and the Temporal UI, which has no authentication, on 127.0.0.1:8080 only', () => {
     expect(services.gateway.ports).toContain('4000:4000');
     expect(String(services.gateway.environment?.PORT)).toBe('4000');
-    expect(services['temporal-ui'].ports).toContain('8080:8080');
+    expect(services['temporal-ui'].ports).toEqual(['127.0.0.1:8080:8080']);
     for (const n of [
       'redis',
       'postgres',

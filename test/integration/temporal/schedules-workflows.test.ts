@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { defineWorkflow } from 'jobgate';
-import { Role } from '../../../src/model/enums';
 import { resolveDefinitions } from '../../../src/sdk/resolve';
 import { testTemporalAddress } from '../../helpers/temporal-server';
 import { sagaCompensate, sagaStep } from '../../../examples/activities';
@@ -15,7 +14,9 @@ import { codeOf, fieldOf, upsertSchedule, waitForRuns } from '../../helpers/sche
 
 let stack: TemporalStack;
 const sid = (what: string): string => `${what}-${randomBytes(4).toString('hex')}`;
-const CODE_SCHEDULE = sid('code-saga');
+const DECLARED_SCHEDULE = sid('code-saga');
+/** Stored under the code namespace. */
+const CODE_SCHEDULE = `code.${DECLARED_SCHEDULE}`;
 
 /** The examples' saga under another name, with a schedule declared next to it in code. */
 const tickingSaga = defineWorkflow({
@@ -28,7 +29,7 @@ const tickingSaga = defineWorkflow({
   workflowsPath: require.resolve('../../../examples/workflows'),
   workflowName: 'saga',
   activities: { sagaStep, sagaCompensate },
-  schedules: [{ id: CODE_SCHEDULE, everyMs: 1000, input: { steps: ['tick'] } }],
+  schedules: [{ id: DECLARED_SCHEDULE, everyMs: 1000, input: { steps: ['tick'] } }],
 });
 
 beforeAll(async () => {
@@ -223,14 +224,16 @@ describe('schedules of workflow types (defineWorkflow)', () => {
     });
 
     it('keeps a pause set over the API when a worker declares the schedule with the new version', async () => {
-      const id = sid('code-paused');
+      const declared = sid('code-paused');
+      const id = `code.${declared}`;
       // What a worker does with a schedule declared in code (see compose/schedule-parts.ts).
       const fromCode = () =>
-        stack.app.services.schedules.upsert(
-          { tenant: 'default', role: Role.ADMIN, keyId: null },
-          { id, type: 'saga.versioned', input: { steps: ['a'] }, everyMs: 1000 },
-          'code',
-        );
+        stack.app.services.schedules.upsertCode({
+          id: declared,
+          type: 'saga.versioned',
+          input: { steps: ['a'] },
+          everyMs: 1000,
+        });
       try {
         await register(60_000);
         await fromCode();
