@@ -10,7 +10,7 @@ import type { QueueCounts } from '../src/model/queue-counts';
 export class QueueResolver {
   @Query(() => [QueueStatsType])
   queues(@Ctx() ctx: GraphContext): Promise<QueueCounts[]> {
-    return ctx.services.jobs.queues();
+    return ctx.services.jobs.queues(ctx.principal);
   }
 
   @Mutation(() => QueueStatsType)

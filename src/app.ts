@@ -127,7 +127,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       redis.once('error', reject);
     });
     const queries = new QueryCounter();
-    const ds = createDataSource(config.DATABASE_URL, queries);
+    const ds = createDataSource(config.DATABASE_URL, queries, 10, config.DB_STATEMENT_TIMEOUT_MS);
     await ds.initialize();
     closers.push(() => ds.destroy());
     const jobStore = new JobStore(ds);
@@ -169,6 +169,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       bullmq,
       durable,
       log: log.child({ part: 'schedules' }),
+      maxPerTenant: config.MAX_SCHEDULES_PER_TENANT,
     });
     let gateway: Gateway | null = null;
     const metrics = new Metrics({
@@ -189,7 +190,11 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
       bullmq,
       temporal: durable,
       catalog: registry,
-      limits: { maxInputBytes: config.MAX_INPUT_BYTES, maxBatchSize: config.MAX_BATCH_SIZE },
+      limits: {
+        maxInputBytes: config.MAX_INPUT_BYTES,
+        maxBatchSize: config.MAX_BATCH_SIZE,
+        maxDelayedPerTenant: config.MAX_DELAYED_JOBS_PER_TENANT,
+      },
       flowLimits: { maxNodes: config.FLOW_MAX_NODES, maxDepth: config.FLOW_MAX_DEPTH },
       onSubmitted: (submitted) => submitted.forEach((j) => metrics.jobSubmitted(j.type, j.backend)),
       onHandOverUnknown: (backend, handed, err) =>
@@ -286,7 +291,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
     if (!gateway && config.METRICS_PORT) {
       // Aggregators and workers have no gateway; they still expose their own counters.
       const server = express()
-        .get('/metrics', metrics.route())
+        .get('/metrics', metrics.route(config.METRICS_TOKEN))
         .listen(config.METRICS_PORT, config.HOST);
       closers.push(() => new Promise<void>((r) => server.close(() => r())));
     }

@@ -65,7 +65,7 @@ export class JobService {
       d.catalog,
       new FlowControl(d.jobs, lanes, this.flows),
     );
-    this.queueAdmin = new QueueService(lanes, d.bullmq, d.catalog);
+    this.queueAdmin = new QueueService(lanes, d.bullmq, d.catalog, d.jobs);
   }
 
   readonly submit: SubmissionService['submit'] = (...a) => this.submission.submit(...a);
@@ -85,7 +85,7 @@ export class JobService {
   readonly query: ControlService['query'] = (...a) => this.control.query(...a);
   readonly jobTypes: QueueService['jobTypes'] = () => this.queueAdmin.jobTypes();
   readonly jobType: QueueService['jobType'] = (...a) => this.queueAdmin.jobType(...a);
-  readonly queues: QueueService['queues'] = () => this.queueAdmin.queues();
+  readonly queues: QueueService['queues'] = (...a) => this.queueAdmin.queues(...a);
   readonly pauseQueue: QueueService['pauseQueue'] = (...a) => this.queueAdmin.pauseQueue(...a);
   readonly resumeQueue: QueueService['resumeQueue'] = (...a) => this.queueAdmin.resumeQueue(...a);
 }

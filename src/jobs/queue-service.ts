@@ -1,11 +1,21 @@
-import { requireRole } from '../auth/principal';
+import { requireRole, tenantScope } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import type { BullmqLane } from '../lanes/bullmq/bullmq-lane';
 import { notFound } from '../model/app-error';
-import { Role } from '../model/enums';
+import { Backend, JobStatus, Role } from '../model/enums';
 import type { JobTypeCatalog, JobTypeDefinition } from '../model/job-type';
 import type { QueueCounts } from '../model/queue-counts';
+import type { JobStore } from '../store/job-store';
 import type { LaneSet } from './lanes-access';
+
+/** The job statuses each count of a tenant's `QueueStats` adds up. */
+const COUNTED: Record<Exclude<keyof QueueCounts, 'name' | 'backend' | 'paused'>, JobStatus[]> = {
+  waiting: [JobStatus.QUEUED],
+  active: [JobStatus.RUNNING, JobStatus.WAITING],
+  delayed: [JobStatus.DELAYED],
+  completed: [JobStatus.SUCCEEDED],
+  failed: [JobStatus.FAILED],
+};
 
 /** Queue counts on both lanes, pause and resume, and the registered types. Knows no GraphQL. */
 export class QueueService {
@@ -13,6 +23,7 @@ export class QueueService {
     private readonly lanes: LaneSet,
     private readonly bullmq: BullmqLane,
     private readonly catalog: JobTypeCatalog,
+    private readonly jobs: JobStore,
   ) {}
 
   jobTypes(): JobTypeDefinition[] {
@@ -24,10 +35,43 @@ export class QueueService {
     return this.catalog.find(name);
   }
 
-  async queues(): Promise<QueueCounts[]> {
-    const fast = await this.lanes.bullmq.stats();
-    const durable = this.lanes.temporal ? await this.lanes.temporal.stats().catch(() => []) : [];
-    return [...fast, ...durable];
+  /**
+   * Counts of every queue of both lanes. An ADMIN gets the engines' counts (every tenant's
+   * jobs). Any other key gets its own tenant's jobs only, counted in the `jobs` table, for the
+   * same queues: the engines count per queue, shared by tenants, so their numbers would tell one
+   * tenant about another's work. `paused` is the queue's own state, which holds every tenant.
+   */
+  async queues(p: Principal): Promise<QueueCounts[]> {
+    const tenant = tenantScope(p);
+    if (tenant === undefined) {
+      const fast = await this.lanes.bullmq.stats();
+      const durable = this.lanes.temporal ? await this.lanes.temporal.stats().catch(() => []) : [];
+      return [...fast, ...durable];
+    }
+    const [rows, paused] = await Promise.all([
+      this.jobs.queueCounts(tenant),
+      Promise.all(this.catalog.queues().map((q) => this.bullmq.isPaused(q))),
+    ]);
+    const counts = (backend: Backend, name: string, isPaused: boolean): QueueCounts => {
+      const c = rows.find((r) => r.backend === backend && r.queue === name)?.counts ?? {};
+      const sum = (statuses: JobStatus[]) => statuses.reduce((n, s) => n + (c[s] ?? 0), 0);
+      return {
+        name,
+        backend,
+        paused: isPaused,
+        waiting: sum(COUNTED.waiting),
+        active: sum(COUNTED.active),
+        delayed: sum(COUNTED.delayed),
+        completed: sum(COUNTED.completed),
+        failed: sum(COUNTED.failed),
+      };
+    };
+    return [
+      ...this.catalog.queues().map((q, i) => counts(Backend.BULLMQ, q, paused[i])),
+      ...(this.lanes.temporal
+        ? this.catalog.taskQueues().map((q) => counts(Backend.TEMPORAL, q, false))
+        : []),
+    ];
   }
 
   private knownQueue(name: string): void {

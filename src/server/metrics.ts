@@ -1,6 +1,10 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { RequestHandler } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Fixed-length digest, so comparing a header with the token takes the same time whatever it holds. */
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /** How a job ended, as counted by {@link Metrics.jobFinished}. */
 export type JobOutcome = 'completed' | 'failed' | 'cancelled';
@@ -234,9 +238,21 @@ export class Metrics {
     );
   }
 
-  /** `GET /metrics` in the Prometheus text format. */
-  route(): RequestHandler {
-    return async (_req, res) => {
+  /**
+   * `GET /metrics` in the Prometheus text format. With `token`, only a request carrying
+   * `Authorization: Bearer <token>` is answered; any other gets 401.
+   */
+  route(token?: string): RequestHandler {
+    const expected = token ? digest(`Bearer ${token}`) : null;
+    return async (req, res) => {
+      if (expected && !timingSafeEqual(digest(req.get('authorization') ?? ''), expected)) {
+        res
+          .status(401)
+          .set('WWW-Authenticate', 'Bearer realm="metrics"')
+          .type('text/plain')
+          .send('metrics need Authorization: Bearer <METRICS_TOKEN>\n');
+        return;
+      }
       try {
         const body = await this.registry.metrics();
         res.set('Content-Type', this.registry.contentType).send(body);

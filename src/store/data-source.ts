@@ -9,6 +9,7 @@ import { Schedules1732000000004 } from '../../migrations/1732000000004-schedules
 import { Retention1732000000005 } from '../../migrations/1732000000005-retention';
 import { Flows1732000000006 } from '../../migrations/1732000000006-flows';
 import { RefusedRecords1732000000010 } from '../../migrations/1732000000010-refused-records';
+import { JobMaskedPaths1732000000011 } from '../../migrations/1732000000011-job-masked-paths';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEntity } from './entities/job.entity';
@@ -35,12 +36,21 @@ export const migrations = [
   Retention1732000000005,
   Flows1732000000006,
   RefusedRecords1732000000010,
+  JobMaskedPaths1732000000011,
 ];
 
+/** Statement timeout of the pool of normal queries unless one is given, ms. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+
+/**
+ * A data source whose statements are cut off after `statementTimeoutMs`; 0 turns the timeout
+ * off for its sessions, whatever the server or database sets (migrations: see {@link migrate}).
+ */
 export function createDataSource(
   url: string,
   counter = new QueryCounter(),
   poolSize = 10,
+  statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS,
 ): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -51,7 +61,14 @@ export function createDataSource(
     migrationsRun: false,
     logging: ['query'],
     logger: counter,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, statement_timeout: 15000 },
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      // Set at connect, so every session of the pool starts with it.
+      ...(statementTimeoutMs > 0
+        ? { statement_timeout: statementTimeoutMs }
+        : { options: '-c statement_timeout=0' }),
+    },
   });
 }
 
@@ -76,10 +93,14 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/** Ensures the database, then applies pending migrations. */
+/**
+ * Ensures the database, then applies pending migrations. They run on a data source of their own
+ * with no statement timeout: waiting for another process's migration lock, or building an index
+ * on a big table, may take longer than any normal query should.
+ */
 export async function migrate(url: string): Promise<string[]> {
   await ensureDatabase(url);
-  const ds = createDataSource(url, new QueryCounter(), 2);
+  const ds = createDataSource(url, new QueryCounter(), 2, 0);
   await ds.initialize();
   const runner = ds.createQueryRunner();
   try {

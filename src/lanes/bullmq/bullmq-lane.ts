@@ -250,6 +250,11 @@ export class BullmqLane implements Lane {
     return Promise.all(this.catalog.queues().map((q) => this.queueStats(q)));
   }
 
+  /** Whether the queue is paused (for every tenant). */
+  isPaused(name: string): Promise<boolean> {
+    return this.queue(name).isPaused();
+  }
+
   async queueStats(name: string): Promise<QueueCounts> {
     const q = this.queue(name);
     const [c, paused] = await Promise.all([
