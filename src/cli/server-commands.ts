@@ -116,9 +116,16 @@ export function registerServerCommands(program: Command): void {
       '--jobs <modules>',
       'comma-separated modules of job definitions to serve (default: the bundled examples)',
     )
-    .action(async (o: { jobs?: string }) => {
-      const devKey = process.env.JOBGATE_ADMIN_KEY ?? `dev_${randomBytes(16).toString('hex')}`;
-      const config = configOrExit({ JOBGATE_ADMIN_KEY: devKey });
+    .option(
+      '--host <address>',
+      'address to listen on (default 127.0.0.1, this machine only; HOST sets it too)',
+    )
+    .action(async (o: { jobs?: string; host?: string }) => {
+      const chosenKey = process.env.JOBGATE_ADMIN_KEY;
+      const devKey = chosenKey ?? `dev_${randomBytes(16).toString('hex')}`;
+      // A local stack listens on this machine only unless told otherwise.
+      const host = o.host ?? process.env.HOST ?? '127.0.0.1';
+      const config = configOrExit({ JOBGATE_ADMIN_KEY: devKey, HOST: host });
       const jobs = await definitionsOrExit(o.jobs);
       // Listen first: Ctrl-C while the local stack comes up still stops what was started.
       const stop = waitForSignal(console);
@@ -128,11 +135,12 @@ export function registerServerCommands(program: Command): void {
       ]);
       const log = createLogger(config);
       const { started, temporalUi } = await ensureLocalStack(config, log);
-      // GraphiQL opens with the admin key in its headers tab; never in production.
+      // GraphiQL opens with a generated dev key in its headers tab, for this machine's browser
+      // only; never a key the operator chose (JOBGATE_ADMIN_KEY), never in production.
       await serve(
         config,
         {
-          devKey: config.NODE_ENV === 'production' ? null : devKey,
+          devKey: config.NODE_ENV === 'production' || chosenKey ? null : devKey,
           jobs,
           temporalUiUrl: temporalUi,
         },

@@ -12,8 +12,8 @@ export interface GraphiqlOptions {
    */
   devKey: string | null;
   /**
-   * Put the dev key also into pages opened from other machines. Off, a page requested over the
-   * network (not from 127.0.0.1 or ::1) comes without it, even when the stack listens on 0.0.0.0.
+   * Put the dev key also into pages opened from other machines. Off, only a page a browser on
+   * this machine asked for directly gets it (see isLocalPageRequest).
    * @defaultValue false
    */
   devKeyForRemote?: boolean;
@@ -40,7 +40,8 @@ const csp = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
-  "connect-src 'self' ws: wss:",
+  // 'self' covers ws: and wss: to this same host and port (CSP Level 3), and nothing else.
+  "connect-src 'self'",
   "worker-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
@@ -51,8 +52,25 @@ const csp = [
 const scriptJson = (v: unknown): string =>
   JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
-const isLoopback = (req: Request): boolean =>
-  /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '');
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?$/i;
+
+/**
+ * True only for a page a browser on this machine asked for directly: the socket comes from a
+ * loopback address, the Host header names a loopback host (a DNS-rebinding page from any site
+ * reaches 127.0.0.1 under its own name), and no proxy stands between (behind a same-host
+ * reverse proxy every visitor's socket is loopback).
+ */
+export function isLocalPageRequest(req: Request): boolean {
+  const h = req.headers;
+  return (
+    /^(127\.|::1$|::ffff:127\.)/.test(req.socket.remoteAddress ?? '') &&
+    LOOPBACK_HOST.test(h.host ?? '') &&
+    h['x-forwarded-for'] === undefined &&
+    h['x-forwarded-host'] === undefined &&
+    h.forwarded === undefined &&
+    h['x-real-ip'] === undefined
+  );
+}
 
 /** True when the request prefers an HTML page to a GraphQL JSON answer (a browser's navigation). */
 const wantsHtml = (req: Request): boolean =>
@@ -91,7 +109,7 @@ export function graphiqlRoutes(o: GraphiqlOptions): express.Router {
   const serve = (req: Request, res: Response): void => {
     sendBuiltPage(
       res,
-      render(!!keyHeaders && (o.devKeyForRemote === true || isLoopback(req))),
+      render(!!keyHeaders && (o.devKeyForRemote === true || isLocalPageRequest(req))),
       csp,
       { what: 'GraphiQL', script: 'scripts/build-graphiql.mjs', dir },
     );

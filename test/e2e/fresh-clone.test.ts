@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
@@ -280,6 +280,17 @@ describe('a fresh clone', () => {
       const ui = await fetch(`http://127.0.0.1:${port}/ui`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toContain('<div id="root"></div>');
+      // It listens on this machine only: another address of this host is refused.
+      const lan = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+      if (lan) {
+        const far = await fetch(`http://${lan}:${port}/healthz`).then(
+          (r) => `answered ${r.status}`,
+          (err: Error) => String((err.cause as { code?: string } | undefined)?.code ?? err),
+        );
+        expect(far).toBe('ECONNREFUSED');
+      }
       const gql = gqlOf(run);
 
       // The README's first mutation, as the README has it.

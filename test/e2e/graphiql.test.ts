@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -114,6 +115,43 @@ describe('graphiqlRoutes', () => {
       const remote = await (await fetch(`http://${lan}:${port}/graphiql`)).text();
       expect(remote).toContain('"headers":null');
       expect(remote).not.toContain('dev_key_0123456789abcdef');
+    } finally {
+      keyed.closeAllConnections();
+      await new Promise<void>((r) => keyed.close(() => r()));
+    }
+  });
+
+  it('keeps the dev key from a page whose Host is not a loopback name, or that came through a proxy', async () => {
+    const app = express();
+    app.use(graphiqlRoutes({ devKey: 'dev_key_0123456789abcdef' }));
+    const keyed = app.listen(0, '127.0.0.1');
+    await new Promise((r) => keyed.once('listening', r));
+    const port = (keyed.address() as AddressInfo).port;
+    // node's fetch sets Host itself; http.request sends the one given, as a rebinding page's browser does.
+    const page = (headers: Record<string, string>): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/graphiql', headers }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+        expect(await page({ host })).toContain('Bearer dev_key_0123456789abcdef');
+      }
+      // DNS rebinding: a site's own name resolved to 127.0.0.1.
+      expect(await page({ host: `attacker.example:${port}` })).not.toContain('dev_key');
+      expect(await page({ host: `localhost.attacker.example:${port}` })).not.toContain('dev_key');
+      // A reverse proxy on this host: every visitor's socket is loopback.
+      expect(
+        await page({ host: `localhost:${port}`, 'x-forwarded-for': '203.0.113.7' }),
+      ).not.toContain('dev_key');
+      expect(await page({ host: `localhost:${port}`, forwarded: 'for=203.0.113.7' })).not.toContain(
+        'dev_key',
+      );
     } finally {
       keyed.closeAllConnections();
       await new Promise<void>((r) => keyed.close(() => r()));
