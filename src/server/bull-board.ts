@@ -5,6 +5,8 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { bearerToken } from '../auth/key-store';
+import { auditBoardActions } from './board-audit';
+import type { BoardActor, BoardAuditEntry } from './board-audit';
 import type { BoardSessions } from './board-sessions';
 
 /** Options of {@link bullBoardRoutes}. */
@@ -12,7 +14,9 @@ export interface BullBoardOptions {
   /** The BullMQ queues shown, e.g. every catalog queue of the lane. */
   queues: Queue[];
   /** The role behind an API key, or null when it is unknown or revoked. */
-  authenticate: (key: string) => Promise<{ role: string } | null>;
+  authenticate: (key: string) => Promise<BoardActor | null>;
+  /** Records each board action (anything but a read) in the audit log. */
+  audit?: (e: BoardAuditEntry) => void;
   /** Where browser sessions live (opened by the dashboard's sign-in). */
   sessions: BoardSessions;
   /** Where the board is mounted. @defaultValue '/admin/queues' */
@@ -104,7 +108,7 @@ export function bullBoardRoutes(o: BullBoardOptions): express.Router {
     const fromHeader = bearerToken(req.headers.authorization);
     const session = fromHeader ? null : cookieOf(req, BULL_BOARD_COOKIE);
     if (!fromHeader && !session) return refuse(res, 401, howTo(base));
-    let principal: { role: string } | null;
+    let principal: BoardActor | null;
     try {
       const key = fromHeader ?? (await o.sessions.key(session as string));
       principal = key ? await o.authenticate(key) : null;
@@ -122,12 +126,14 @@ export function bullBoardRoutes(o: BullBoardOptions): express.Router {
     if (principal.role !== 'ADMIN')
       return refuse(res, 403, `Bull Board needs the ADMIN role; this key is ${principal.role}.`);
     res.set('Cache-Control', 'no-store');
+    res.locals.boardActor = principal;
     next();
   };
 
   const router = express.Router();
   router.post(`${base}/session`, openSession);
   router.delete(`${base}/session`, closeSession);
-  router.use(base, guard, serverAdapter.getRouter() as express.Router);
+  const audit = o.audit ? [auditBoardActions(o.audit)] : [];
+  router.use(base, guard, ...audit, serverAdapter.getRouter() as express.Router);
   return router;
 }

@@ -108,6 +108,15 @@ describe('bullBoardRoutes', () => {
     expect(setCookie).toContain('SameSite=Strict');
     expect(setCookie).toContain('Path=/admin/queues');
     const cookie = setCookie.split(';')[0];
+    // Redis, which workers running users' code share, holds neither the key nor the cookie.
+    const stored = await redis.keys(`${prefix}:board-session:*`);
+    expect(stored.length).toBeGreaterThan(0);
+    for (const k of stored) {
+      expect(k).not.toContain(cookie.split('=')[1]);
+      const v = (await redis.get(k)) ?? '';
+      expect(v).not.toContain('admin-key');
+      expect(v).not.toContain(cookie.split('=')[1]);
+    }
 
     const page = await fetch(`${base}/admin/queues?status=failed`, { headers: { cookie } });
     expect(page.status).toBe(200);
