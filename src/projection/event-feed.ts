@@ -10,6 +10,7 @@ import type { JobEvent } from '../model/job-event';
 import { assertEventCursor, compareStreamIds } from '../model/stream-id';
 import { eventMatches } from '../model/event-query';
 import type { EventQuery } from '../model/event-query';
+import { storedBelow } from './stored-mark';
 
 const PAGE = 500;
 
@@ -36,33 +37,36 @@ export class EventFeed {
     return `${ms - 1}-999999999`;
   }
 
-  /** Stored events after `after`, oldest first: Postgres for what the stream no longer holds, then the stream. */
+  /**
+   * Stored events after `after`, oldest first: Postgres for what the aggregators have
+   * stored, then the stream for the rest only (their lag), so an old cursor reads the
+   * tenant's own rows rather than every tenant's entries in the stream.
+   */
   async *replay(query: EventQuery, after: string): AsyncGenerator<JobEvent> {
     let cursor = after;
-    const oldest = await this.reader.xrange(this.keys.stream, '-', '+', 'COUNT', 1);
-    const firstInStream = oldest[0]?.[0];
-    if (!firstInStream || compareStreamIds(cursor, firstInStream) < 0) {
+    // Every entry before `mark` is stored; undefined when the stream is empty and has no group.
+    const mark = await storedBelow(this.reader, this.keys);
+    let from = `(${cursor}`;
+    if (!mark || compareStreamIds(cursor, mark) < 0) {
       for (;;) {
-        const rows = await this.store.list(query, PAGE, cursor, firstInStream);
+        const rows = await this.store.list(query, PAGE, cursor, mark);
         for (const e of rows) yield e;
         // Also after the last page: with an empty stream at the check above, events written since
         // are in Postgres and in the stream alike, and the stream must be read after them.
         if (rows.length) cursor = rows[rows.length - 1].id;
         if (rows.length < PAGE) break;
       }
-      if (firstInStream && compareStreamIds(cursor, firstInStream) < 0) {
-        // Resume the stream just before its first entry, inclusive of it.
-        cursor = '0-0';
-      }
+      // The stream from the mark on, inclusive of it.
+      from = mark ?? `(${cursor}`;
     }
     for (;;) {
-      const entries = await this.reader.xrange(this.keys.stream, `(${cursor}`, '+', 'COUNT', PAGE);
+      const entries = await this.reader.xrange(this.keys.stream, from, '+', 'COUNT', PAGE);
       for (const [id, fields] of entries) {
         const e = eventFromEntry(id, fields);
         if (eventMatches(e, query)) yield e;
       }
       if (entries.length < PAGE) break;
-      cursor = entries[entries.length - 1][0];
+      from = `(${entries[entries.length - 1][0]}`;
     }
   }
 

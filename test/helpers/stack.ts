@@ -89,6 +89,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     TEMPORAL_ENABLED: opts.durableLane ? 'true' : 'false',
     // Suites fire requests far faster than a person; the limit has its own test.
     RATE_LIMIT_PER_SECOND: '0',
+    // Suites send made-up keys on purpose (fuzzing, 401 checks); the per-address limit has its own test.
+    AUTH_FAILURES_PER_MINUTE: '0',
     ...opts.env,
   };
   const config = loadConfig(env);

@@ -57,4 +57,63 @@ describe('jobEvents replay (after:)', () => {
     expect(got).toEqual(emitted);
     await stack.redis.del(keys.stream);
   });
+
+  it('reads what the aggregators stored from Postgres and only their lag from the stream, however old the cursor', async () => {
+    const keys = busKeys(`treplay${randomBytes(4).toString('hex')}`);
+    const emitter = new BusEmitter(stack.redis, keys, 100_000);
+    const event = (tenant: string, i: number): NewJobEvent => ({
+      tenant,
+      source: Backend.BULLMQ,
+      type: JobEventType.PROGRESS,
+      jobId: `${tenant}-${i}`,
+      jobType: 'echo',
+      queue: 'default',
+      progress: i % 100,
+    });
+    // 6,000 of another tenant's events around 2 of ours, all stored by "the aggregators"
+    // (inserted, then delivered to and acknowledged by their group)...
+    const events = [
+      ...(await emitter.emit(Array.from({ length: 3000 }, (_, i) => event('noisy', i)))),
+      ...(await emitter.emit([event('quiet', 1), event('quiet', 2)])),
+      ...(await emitter.emit(Array.from({ length: 3000 }, (_, i) => event('noisy', 3000 + i)))),
+    ];
+    const store = new EventStore(stack.app.ds);
+    for (let i = 0; i < events.length; i += 1000) await store.insert(events.slice(i, i + 1000));
+    await stack.redis.xgroup('CREATE', keys.stream, keys.group, '$');
+    // ...and 3 more of ours in their lag: delivered to a consumer, not yet acknowledged.
+    const lag = await emitter.emit([event('quiet', 3), event('quiet', 4), event('noisy', 9)]);
+    await stack.redis.call(
+      'XREADGROUP',
+      'GROUP',
+      keys.group,
+      'c1',
+      'COUNT',
+      10,
+      'STREAMS',
+      keys.stream,
+      '>',
+    );
+    const late = await emitter.emit([event('quiet', 5)]);
+
+    let streamEntriesRead = 0;
+    const reader = new Proxy(stack.redis, {
+      get(target, prop, receiver) {
+        if (prop !== 'xrange') return Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<typeof target.xrange>) => {
+          const r = await target.xrange(...args);
+          streamEntriesRead += r.length;
+          return r;
+        };
+      },
+    });
+    const feed = new EventFeed(undefined as unknown as EventHub, reader, keys, store);
+    const got: string[] = [];
+    for await (const e of feed.replay({ tenant: 'quiet' }, '0-0')) got.push(e.id);
+    const quiet = [...events, ...lag, ...late].filter((e) => e.tenant === 'quiet').map((e) => e.id);
+    expect(got).toEqual(quiet);
+    // The lag (4 entries), not the 6,000 stored ones.
+    expect(streamEntriesRead).toBeLessThanOrEqual(4);
+    await stack.app.ds.query(`DELETE FROM job_events WHERE tenant IN ('noisy', 'quiet')`);
+    await stack.redis.del(keys.stream);
+  }, 60_000);
 });
