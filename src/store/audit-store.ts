@@ -42,6 +42,7 @@ export class AuditStore {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private readonly refused: RefusedRecordStore;
+  private closed = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -92,9 +93,15 @@ export class AuditStore {
       );
       if (refused) this.hooks.onRefused?.(refused);
     } catch (err) {
+      const left = batch.filter((e) => pending.has(e));
+      if (this.closed) {
+        // Closing, and Postgres cannot take them: the log keeps them, nothing retries after close.
+        this.log.error({ err, entries: left }, 'audit entries not stored at close');
+        return;
+      }
       // Postgres down: keep the entries for the next flush rather than lose them.
-      this.log.error({ err, entries: pending.size }, 'audit log write failed; will retry');
-      this.buffer.unshift(...batch.filter((e) => pending.has(e)));
+      this.log.error({ err, entries: left.length }, 'audit log write failed; will retry');
+      this.buffer.unshift(...left);
       this.timer ??= setTimeout(() => this.flush(), 1000);
     }
   }
@@ -162,9 +169,13 @@ export class AuditStore {
     }));
   }
 
+  /** Flushes what is buffered (one more try for entries waiting on Postgres); from then on a failed write is logged, not retried. */
   async close(): Promise<void> {
     this.flush();
     await this.flushing;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.buffer.length) await this.write(this.buffer.splice(0));
   }
 }
