@@ -61,6 +61,3 @@ export interface Lane {
   flows?(): FlowLane;
   close(): Promise<void>;
 }
-
-/** Every lane by backend; null where this process has none configured. */
-export type Lanes = Record<Backend, Lane | null>;

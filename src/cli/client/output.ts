@@ -17,7 +17,6 @@ export const red = sgr(31);
 export const yellow = sgr(33);
 export const cyan = sgr(36);
 export const dim = sgr(2);
-export const bold = sgr(1);
 
 /** A job status coloured by outcome: green done, red failed, yellow cancelled, cyan in flight. */
 export function paintStatus(status: string, on: boolean): string {
