@@ -37,7 +37,10 @@ export interface WorkflowControl {
 /** What the job services ask of an engine; BULLMQ and TEMPORAL each implement it. */
 export interface Lane {
   readonly backend: Backend;
-  /** Hands new jobs to the engine; their QUEUED events go on the bus first. */
+  /**
+   * Hands new jobs to the engine; their QUEUED events go on the bus once the engine holds
+   * them (on BULLMQ in the same transaction), never for a job it refused.
+   */
   enqueue(jobs: JobRecord[]): Promise<JobEvent[]>;
   /** Graceful cancellation; resolves to the status the job is in after asking. */
   cancel(job: JobRecord, reason: string): Promise<JobStatus>;

@@ -38,8 +38,18 @@ export interface JobPatch {
   lastEventId: string;
 }
 
+/**
+ * Marks the QUEUED a submission emits once the engine holds the job (`meta.submitted`). The
+ * row was stored QUEUED or DELAYED already, so that event changes nothing in it: it starts no
+ * new run, and when it comes after the job's first events (a workflow that started before the
+ * gateway's emit landed, or a QUEUED the relay sends late) it cannot take the job back.
+ */
+export const SUBMITTED = 'submitted';
+
 /** Folds one event into a patch; call in bus order. */
 export function foldEvent(patch: JobPatch | undefined, e: JobEvent): JobPatch {
+  if (e.type === JobEventType.QUEUED && e.meta?.[SUBMITTED] === true)
+    return { ...(patch ?? {}), lastEventId: e.id };
   let p: JobPatch = patch ?? { lastEventId: e.id };
   // A new run starts over: attempts count the attempts of the current run.
   if (e.type === JobEventType.QUEUED)

@@ -2,7 +2,7 @@ import type { JobEvent } from '../../src/model/job-event';
 import { compareStreamIds, isStreamId } from '../../src/model/stream-id';
 import { Backend, JobEventType, JobStatus, Priority } from '../../src/model/enums';
 import type { JobRecord } from '../../src/model/job-record';
-import { applyPatch, foldEvent } from '../../src/model/status-model';
+import { applyPatch, foldEvent, SUBMITTED } from '../../src/model/status-model';
 
 const ev = (id: string, type: JobEventType, extra: Partial<JobEvent> = {}): JobEvent => ({
   id,
@@ -99,6 +99,24 @@ describe('the status model', () => {
   it('lets an event override the status its type implies (a delayed QUEUED)', () => {
     const p = foldEvent(undefined, ev('1-0', JobEventType.QUEUED, { status: JobStatus.DELAYED }));
     expect(p.status).toBe(JobStatus.DELAYED);
+  });
+
+  it("a submission's QUEUED that lands after the run's events takes nothing back", () => {
+    const submitted = (id: string) => ev(id, JobEventType.QUEUED, { meta: { [SUBMITTED]: true } });
+    // Folded in the same batch, after the run ended.
+    let p = foldEvent(undefined, ev('1-0', JobEventType.STARTED));
+    p = foldEvent(p, ev('2-0', JobEventType.COMPLETED, { meta: { result: 7 } }));
+    p = foldEvent(p, submitted('3-0'));
+    expect(p).toMatchObject({ status: JobStatus.SUCCEEDED, result: 7, lastEventId: '3-0' });
+    expect(p.reset).toBeUndefined();
+    // Alone in a later batch: it moves the cursor and changes nothing else.
+    expect(foldEvent(undefined, submitted('4-0'))).toEqual({ lastEventId: '4-0' });
+    const running = applyPatch(
+      applyPatch(job, foldEvent(undefined, ev('5-0', JobEventType.STARTED))),
+      foldEvent(undefined, submitted('6-0')),
+    );
+    expect(running.status).toBe(JobStatus.RUNNING);
+    expect(running.startedAt).not.toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
-import { Queue } from 'bullmq';
-import type { Job as BullJob, JobsOptions } from 'bullmq';
+import { Job as BullJob, Queue } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BusKeys } from '../../bus/bus-keys';
 import type { BusEmitter } from '../../bus/event-emitter';
@@ -16,6 +16,7 @@ import { bullmqPriority } from './bullmq-priority';
 import { BullmqFlows } from './bullmq-flows';
 import type { QueueCounts } from '../../model/queue-counts';
 import { repeatStrategy } from './bullmq-repeat';
+import { SUBMITTED } from '../../model/status-model';
 
 /** A job's BullMQ data; a triggered run of a schedule carries its schedule. */
 const dataOf = (j: JobRecord): BullmqJobData => ({
@@ -99,16 +100,43 @@ export class BullmqLane implements Lane {
   /** Concurrent enqueues share one emit and one addBulk per queue (see Coalescer). */
   private readonly enqueues = new Coalescer<JobRecord, JobEvent>((jobs) => this.enqueueNow(jobs));
 
-  /** Adds jobs (one addBulk per queue) and emits their QUEUED events. */
+  /** A new job's QUEUED as a submission announces it: it starts no new run (see foldEvent). */
+  private submittedEvent(job: JobRecord): NewJobEvent {
+    const e = this.queuedEvent(job);
+    return { ...e, meta: { ...e.meta, [SUBMITTED]: true } };
+  }
+
+  /** Adds jobs and emits their QUEUED events, in one transaction (see enqueueNow). */
   enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
     return this.enqueues.submit(jobs);
   }
 
+  /**
+   * Adds the jobs to BullMQ and their QUEUED events to the bus in one MULTI on the shared
+   * connection: a job's QUEUED enters the stream only when its add stored it (the emit checks
+   * each job's key), and before any worker can take it (so before its STARTED).
+   */
   private async enqueueNow(jobs: JobRecord[]): Promise<JobEvent[]> {
-    // QUEUED goes on the bus first, so it is always before the worker's STARTED.
-    const events = await this.emitter.emit(jobs.map((j) => this.queuedEvent(j)));
-    await this.add(jobs);
-    return events;
+    const client = await this.queue(jobs[0].queue).client;
+    const tx = client.multi();
+    // addJob queues its script on the transaction before its first await.
+    const adds = jobs.map((j) => {
+      const options = this.options(j);
+      return new BullJob(this.queue(j.queue), j.type, dataOf(j), options, options.jobId).addJob(
+        tx as never,
+      );
+    });
+    const withIds = this.emitter.emitHeldIn(
+      tx as never,
+      jobs.map((j) => this.submittedEvent(j)),
+      jobs.map((j) => this.queue(j.queue).toKey(j.id)),
+    );
+    const results = await tx.exec();
+    await Promise.all(adds);
+    if (!results) throw new Error('Redis discarded the transaction that adds the jobs');
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+    return withIds(results[results.length - 1][1]);
   }
 
   /** One addBulk per queue; a job id BullMQ already holds is left as it is. */

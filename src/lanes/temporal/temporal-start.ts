@@ -15,6 +15,7 @@ import {
   TENANT_ATTRIBUTE,
 } from '../../../workers/temporal/shared';
 import type { JobMemo, JobRef, WorkflowJob } from '../../../workers/temporal/shared';
+import { SUBMITTED } from '../../model/status-model';
 import { temporalPriority } from './temporal-priority';
 import { translated } from './temporal-errors';
 
@@ -102,24 +103,50 @@ export class TemporalStarts {
     await translated(job.id, () => this.client.workflow.start(type, options));
   }
 
-  async enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
+  /** A new job's QUEUED as a submission announces it: it starts no new run (see foldEvent). */
+  private submittedEvent(j: JobRecord): NewJobEvent {
+    const delayed = (j.delayMs ?? 0) > 0;
+    return eventOf(j, JobEventType.QUEUED, {
+      status: delayed ? JobStatus.DELAYED : JobStatus.QUEUED,
+      meta: {
+        workflowType: this.workflowType(j),
+        taskQueue: taskQueueName(this.o.prefix, j.queue),
+        ...(delayed ? { delayMs: j.delayMs } : {}),
+        [SUBMITTED]: true,
+      },
+    });
+  }
+
+  /**
+   * Starts the jobs' workflows, then emits QUEUED for those Temporal holds: never for a
+   * workflow it refused. A start whose answer was an error Temporal may have applied all the
+   * same (a lost reply, an id already started) is checked with `holds`; a workflow Temporal
+   * holds counts as started. Should a job stay refused or unknown, the others' QUEUED still go
+   * out before the error does. A workflow may start before its QUEUED lands; foldEvent keeps
+   * that order harmless.
+   */
+  async enqueue(
+    jobs: JobRecord[],
+    holds: (job: JobRecord) => Promise<boolean> = async () => false,
+  ): Promise<JobEvent[]> {
     if (jobs.length === 0) return [];
     const options = jobs.map((j) => this.options(j, j.delayMs ?? 0));
-    // QUEUED goes on the bus first, so it is always before the workflow's STARTED.
-    const events = await this.o.emitter.emit(
-      jobs.map((j) => {
-        const delayed = (j.delayMs ?? 0) > 0;
-        return eventOf(j, JobEventType.QUEUED, {
-          status: delayed ? JobStatus.DELAYED : JobStatus.QUEUED,
-          meta: {
-            workflowType: this.workflowType(j),
-            taskQueue: taskQueueName(this.o.prefix, j.queue),
-            ...(delayed ? { delayMs: j.delayMs } : {}),
-          },
-        });
+    const outcomes = await Promise.all(
+      jobs.map(async (j, i): Promise<unknown> => {
+        try {
+          await this.start(j, this.workflowType(j), options[i]);
+          return null;
+        } catch (err) {
+          const refused = err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT;
+          if (!refused && (await holds(j).catch(() => false))) return null;
+          return err ?? new Error('Temporal refused the start');
+        }
       }),
     );
-    await Promise.all(jobs.map((j, i) => this.start(j, this.workflowType(j), options[i])));
+    const held = jobs.filter((_, i) => outcomes[i] === null);
+    const events = await this.o.emitter.emit(held.map((j) => this.submittedEvent(j)));
+    const refusal = outcomes.find((o) => o !== null);
+    if (refusal) throw refusal;
     return events;
   }
 
