@@ -2,6 +2,7 @@ import { requireRole } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import { AppError, badInput, unavailable } from '../model/app-error';
 import { Backend, JobStatus, Role } from '../model/enums';
+import { ErrorCode } from '../model/error-code';
 import { ChildFailurePolicy, flowNodes } from '../model/flow';
 import type { FlowLimits, FlowNodeSubmission, FlowTree } from '../model/flow';
 import type { JobRecord } from '../model/job-record';
@@ -9,6 +10,8 @@ import type { JobTypeCatalog } from '../model/job-type';
 import type { FlowLane } from '../lanes/flow-lane';
 import type { JobStore } from '../store/job-store';
 import { treeFromRows } from './flow-tree';
+import { engineMayHold } from './hand-over';
+import type { LaneSet } from './lanes-access';
 import type { SubmissionService } from './submission-service';
 
 /** A raw node with the path that names it in error messages. */
@@ -61,6 +64,8 @@ export class FlowService {
     private readonly lanes: Record<Backend, FlowLane | null>,
     private readonly catalog: JobTypeCatalog,
     private readonly limits: FlowLimits,
+    /** The lanes, to ask whether an engine holds a flow whose hand-over failed. */
+    private readonly engines?: Pick<LaneSet, 'find'>,
   ) {}
 
   private lane(backend: Backend): FlowLane {
@@ -145,6 +150,13 @@ export class FlowService {
     try {
       await this.lane(tree.job.backend).enqueueFlow(tree);
     } catch (err) {
+      // A flow reaches its engine whole (BullMQ's FlowProducer adds it in one MULTI; on
+      // TEMPORAL its root workflow starts the rest), so the root tells whether it got there.
+      // If it may have (a lost reply), the rows stay and the submission relay finishes the
+      // hand-over; only a flow no engine took takes its rows back.
+      const lane = this.engines?.find(tree.job.backend);
+      const refused = err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT;
+      if (lane && !refused && (await engineMayHold(lane, [tree.job]))) return tree.job;
       await this.jobs.deleteMany(nodes.map((t) => t.job.id));
       throw err instanceof AppError
         ? err

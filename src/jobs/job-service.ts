@@ -57,6 +57,7 @@ export class JobService {
       { [Backend.BULLMQ]: d.bullmq.flows(), [Backend.TEMPORAL]: d.temporal?.flows?.() ?? null },
       d.catalog,
       d.flowLimits ?? { maxNodes: 1000, maxDepth: 10 },
+      lanes,
     );
     this.control = new ControlService(
       d.jobs,

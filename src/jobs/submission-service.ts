@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requireRole } from '../auth/principal';
 import type { Principal } from '../auth/principal';
 import { validateInput } from '../registry/input-validator';
+import { engineMayHold } from './hand-over';
 import { AppError, badInput, unavailable } from '../model/app-error';
 import { Backend, JobStatus, Priority, Role } from '../model/enums';
 import { ErrorCode } from '../model/error-code';
@@ -18,9 +19,6 @@ const ENGINE: Record<Backend, string> = {
   [Backend.BULLMQ]: 'Redis',
   [Backend.TEMPORAL]: 'Temporal',
 };
-
-/** How long a lane may take to say whether it holds a job after its enqueue failed, ms. */
-const PROBE_MS = 3000;
 
 /** Checks, routes and stores submissions, and hands them to their lanes. Knows no GraphQL. */
 export class SubmissionService {
@@ -216,7 +214,7 @@ export class SubmissionService {
         await this.lanes.of(order[i]).enqueue(jobs);
         accepted = true;
       } catch (err) {
-        if (accepted || (await this.mayHold(order[i], jobs))) {
+        if (accepted || (await engineMayHold(this.lanes.of(order[i]), jobs))) {
           accepted = true;
           this.hooks.onHandOverUnknown?.(order[i], jobs, err as Error);
           continue;
@@ -230,23 +228,5 @@ export class SubmissionService {
     }
     this.hooks.onSubmitted?.(toRun);
     return result;
-  }
-
-  /**
-   * After a lane's enqueue failed: whether its engine may hold any of `jobs` all the same (its
-   * reply was lost after it applied the call). It is asked job by job; an engine that cannot
-   * answer may hold them.
-   */
-  private async mayHold(backend: Backend, jobs: JobRecord[]): Promise<boolean> {
-    const lane = this.lanes.of(backend);
-    const held = await Promise.all(
-      jobs.map((j) =>
-        Promise.race([
-          lane.exists(j),
-          new Promise<boolean>((resolve) => setTimeout(resolve, PROBE_MS, true).unref()),
-        ]).catch(() => true),
-      ),
-    );
-    return held.some(Boolean);
   }
 }

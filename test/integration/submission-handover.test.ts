@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Backend } from '../../src/model/enums';
 import type { JobRecord } from '../../src/model/job-record';
+import type { FlowLane } from '../../src/lanes/flow-lane';
 import type { Lane } from '../../src/lanes/lane';
+import { SUBMIT_FLOW, submitFlow } from '../helpers/flows';
 import { getJob, waitForStatus } from '../helpers/ops';
 import { startTemporalStack } from '../helpers/temporal-stack';
 import type { TemporalStack } from '../helpers/temporal-stack';
@@ -53,7 +55,53 @@ describe('submission hand-over when the engine call fails', () => {
     return Number(rows[0].n);
   };
 
+  /** Makes the flow lane's next enqueueFlow fail: after running it (`applied`) or without. */
+  const failNextFlow = (backend: Backend, applied: boolean): void => {
+    const flows = (
+      stack.app.services.jobs as unknown as {
+        flows: { lanes: Record<Backend, FlowLane> };
+      }
+    ).flows.lanes[backend];
+    const real = flows.enqueueFlow;
+    flows.enqueueFlow = async (root, announce) => {
+      flows.enqueueFlow = real;
+      if (applied) await real.call(flows, root, announce);
+      throw new Error('read ECONNRESET');
+    };
+  };
+
+  const tenantRows = async (): Promise<number> => {
+    const rows: { n: string }[] = await stack.app.ds.query(
+      'SELECT count(*) AS n FROM jobs WHERE tenant = $1',
+      [tenant],
+    );
+    return Number(rows[0].n);
+  };
+
   for (const backend of [Backend.BULLMQ, Backend.TEMPORAL]) {
+    it(`${backend}: a flow whose reply was lost after the engine took it is accepted and runs once; one no engine took leaves no row`, async () => {
+      const tree = (n: number) => ({
+        job: { type: 'echo', input: { root: n }, backend },
+        children: [
+          { job: { type: 'echo', input: n, backend } },
+          { job: { type: 'echo', input: n + 1, backend } },
+        ],
+      });
+      failNextFlow(backend, true);
+      const flow = await submitFlow(stack, tree(10), key);
+      const done = await waitForStatus(stack, flow.id, ['SUCCEEDED'], 30_000);
+      expect(done.result).toEqual({ root: 10 });
+      await new Promise((r) => setTimeout(r, 2000)); // past the relay's grace, a few passes
+      const types = ((await getJob(stack, flow.id))?.events ?? []).map((e) => e.type);
+      expect(types.filter((t) => t === 'COMPLETED')).toHaveLength(1);
+
+      const before = await tenantRows();
+      failNextFlow(backend, false);
+      const refused = await stack.gql(SUBMIT_FLOW, { root: tree(20) }, key);
+      expect(refused.errors?.[0].extensions?.code).toBe('BACKEND_UNAVAILABLE');
+      expect(await tenantRows()).toBe(before);
+    });
+
     it(`${backend}: a lost reply after the engine took the job keeps the row; the job runs once and a retry returns it`, async () => {
       const k = `lost-reply-${backend}-${randomUUID()}`;
       failNext(backend, true);
