@@ -23,12 +23,24 @@ export class GqlHttp {
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
-  /** Posts one operation; rejects on transport errors and on GraphQL errors. */
+  /**
+   * Posts one operation; rejects on transport errors and on GraphQL errors. A request sent on
+   * a kept-alive socket the server closed as it went idle (the server's 5 s keep-alive timeout
+   * racing the reuse, as between two sides of an alternating run) was never read: it is sent
+   * again once, on a fresh socket, as Node's documentation advises (`req.reusedSocket`).
+   */
   post<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<T> {
     const body = JSON.stringify({ query, variables });
+    return this.send<T>(body).catch((err: Error & { code?: string; reusedSocket?: boolean }) => {
+      if (err.code === 'ECONNRESET' && err.reusedSocket) return this.send<T>(body);
+      throw err;
+    });
+  }
+
+  private send<T>(body: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = request(
         {
@@ -65,7 +77,10 @@ export class GqlHttp {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (err: Error & { reusedSocket?: boolean }) => {
+        err.reusedSocket = req.reusedSocket;
+        reject(err);
+      });
       req.end(body);
     });
   }
