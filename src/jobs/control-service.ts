@@ -9,7 +9,8 @@ import type { JobTypeCatalog } from '../model/job-type';
 import type { JobStore } from '../store/job-store';
 import type { WorkflowControl } from '../lanes/lane';
 import type { FlowControl } from './flow-control';
-import type { LaneSet } from './lanes-access';
+import type { Lanes } from './lanes-access';
+import { laneOf } from './lanes-access';
 import type { JobFilterInput, ReadService } from './read-service';
 
 /** Cancels, terminates, retries, signals and queries jobs on their lanes. Knows no GraphQL. */
@@ -17,7 +18,7 @@ export class ControlService {
   constructor(
     private readonly store: JobStore,
     private readonly reads: ReadService,
-    private readonly lanes: LaneSet,
+    private readonly lanes: Lanes,
     private readonly catalog: JobTypeCatalog,
     private readonly flows?: FlowControl,
   ) {}
@@ -29,7 +30,8 @@ export class ControlService {
       throw conflict(`job ${id} is already ${job.status}; nothing to cancel`);
     const why = reason ?? `cancelled by ${p.keyId ?? 'admin key'}`;
     const status =
-      (await this.flows?.cancel(job, why)) ?? (await this.lanes.of(job.backend).cancel(job, why));
+      (await this.flows?.cancel(job, why)) ??
+      (await laneOf(this.lanes, job.backend).cancel(job, why));
     return { ...job, status };
   }
 
@@ -53,7 +55,7 @@ export class ControlService {
     if (job.status !== JobStatus.FAILED && job.status !== JobStatus.CANCELLED) {
       throw conflict(`job ${id} is ${job.status}; only FAILED or CANCELLED jobs can be retried`);
     }
-    if (!(await this.flows?.retry(job))) await this.lanes.of(job.backend).retry(job);
+    if (!(await this.flows?.retry(job))) await laneOf(this.lanes, job.backend).retry(job);
     return {
       ...job,
       status: JobStatus.QUEUED,
@@ -84,7 +86,7 @@ export class ControlService {
     for (const job of jobs) {
       try {
         if (!(await this.flows?.retry(job, relaunched)))
-          await this.lanes.of(job.backend).retry(job);
+          await laneOf(this.lanes, job.backend).retry(job);
         n++;
       } catch (err) {
         // A job retried meanwhile by someone else is not an error of the batch.
@@ -138,10 +140,10 @@ export class ControlService {
    */
   private workflowsOf(job: JobRecord, instead: string, field: string): () => WorkflowControl {
     const refuse = () => badInput(`job ${job.id} runs on ${job.backend}; ${instead}`, field);
-    const here = this.lanes.find(job.backend);
+    const here = this.lanes[job.backend];
     if (here && !here.workflows) throw refuse();
     return () => {
-      const workflows = this.lanes.of(job.backend).workflows;
+      const workflows = laneOf(this.lanes, job.backend).workflows;
       if (!workflows) throw refuse();
       return workflows;
     };

@@ -4,13 +4,14 @@ import { ChildFailurePolicy } from '../model/flow';
 import type { JobRecord } from '../model/job-record';
 import type { JobStore } from '../store/job-store';
 import type { FlowService } from './flow-service';
-import type { LaneSet } from './lanes-access';
+import type { Lanes } from './lanes-access';
+import { laneOf } from './lanes-access';
 
 /** Cancel and retry where a job is part of a flow. Knows no GraphQL. */
 export class FlowControl {
   constructor(
     private readonly jobs: JobStore,
-    private readonly lanes: LaneSet,
+    private readonly lanes: Lanes,
     private readonly flows: FlowService,
   ) {}
 
@@ -19,7 +20,7 @@ export class FlowControl {
    * has no children (an ordinary cancel).
    */
   async cancel(job: JobRecord, reason: string): Promise<JobStatus | null> {
-    const flows = this.lanes.of(job.backend).flows?.();
+    const flows = laneOf(this.lanes, job.backend).flows?.();
     if (!flows) return null;
     const rows = await this.jobs.flows.subtree(job.id);
     if (rows.length <= 1) return null;

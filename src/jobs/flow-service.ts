@@ -11,7 +11,7 @@ import type { FlowLane } from '../lanes/flow-lane';
 import type { JobStore } from '../store/job-store';
 import { treeFromRows } from './flow-tree';
 import { engineMayHold } from './hand-over';
-import type { LaneSet } from './lanes-access';
+import type { Lanes } from './lanes-access';
 import type { SubmissionService } from './submission-service';
 
 /** A raw node with the path that names it in error messages. */
@@ -65,7 +65,7 @@ export class FlowService {
     private readonly catalog: JobTypeCatalog,
     private readonly limits: FlowLimits,
     /** The lanes, to ask whether an engine holds a flow whose hand-over failed. */
-    private readonly engines?: Pick<LaneSet, 'find'>,
+    private readonly engines?: Lanes,
   ) {}
 
   private lane(backend: Backend): FlowLane {
@@ -154,7 +154,7 @@ export class FlowService {
       // TEMPORAL its root workflow starts the rest), so the root tells whether it got there.
       // If it may have (a lost reply), the rows stay and the submission relay finishes the
       // hand-over; only a flow no engine took takes its rows back.
-      const lane = this.engines?.find(tree.job.backend);
+      const lane = this.engines?.[tree.job.backend];
       const refused = err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT;
       if (lane && !refused && (await engineMayHold(lane, [tree.job]))) return tree.job;
       await this.jobs.deleteMany(nodes.map((t) => t.job.id));

@@ -10,7 +10,7 @@ import { FlowControl } from './flow-control';
 import { FlowService } from './flow-service';
 import { Backend } from '../model/enums';
 import type { FlowLimits } from '../model/flow';
-import { LaneSet } from './lanes-access';
+import type { Lanes } from './lanes-access';
 import { QueueService } from './queue-service';
 import { ReadService } from './read-service';
 import { SubmissionService } from './submission-service';
@@ -45,7 +45,7 @@ export class JobService {
   readonly flows: FlowService;
 
   constructor(d: JobServiceDeps) {
-    const lanes = new LaneSet(d.bullmq, d.temporal);
+    const lanes: Lanes = { [Backend.BULLMQ]: d.bullmq, [Backend.TEMPORAL]: d.temporal };
     this.submission = new SubmissionService(d.jobs, lanes, d.catalog, d.limits, {
       onSubmitted: d.onSubmitted,
       onHandOverUnknown: d.onHandOverUnknown,

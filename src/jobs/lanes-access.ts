@@ -1,4 +1,3 @@
-import type { DurableLane } from '../lanes/temporal/durable-lane';
 import type { Lane } from '../lanes/lane';
 import { unavailable } from '../model/app-error';
 import type { AppError } from '../model/app-error';
@@ -9,31 +8,19 @@ export const temporalMissing = (): AppError =>
     'the TEMPORAL backend is not configured on this gateway; submit with backend BULLMQ or start jobgate with Temporal',
   );
 
-/** The lanes of this process: every backend's lane, or an error saying it is not configured. */
-export class LaneSet {
-  constructor(
-    readonly bullmq: Lane,
-    readonly temporal: DurableLane | null,
-  ) {}
+/** The lanes of this process by backend; null where it has none configured. */
+export type Lanes = Readonly<Record<Backend, Lane | null>>;
 
-  /** The lane of `backend`, or null when this gateway has none. */
-  find(backend: Backend): Lane | null {
-    const lanes: Record<Backend, Lane | null> = {
-      [Backend.BULLMQ]: this.bullmq,
-      [Backend.TEMPORAL]: this.temporal,
-    };
-    return lanes[backend];
-  }
+/** The lane of `backend`; BACKEND_UNAVAILABLE when this process has none. */
+export function laneOf(lanes: Lanes, backend: Backend): Lane {
+  const lane = lanes[backend];
+  if (lane) return lane;
+  throw backend === Backend.TEMPORAL
+    ? temporalMissing()
+    : unavailable(`the ${backend} backend is not configured on this gateway`);
+}
 
-  /** The lane of `backend`; BACKEND_UNAVAILABLE when this gateway has none. */
-  of(backend: Backend): Lane {
-    const lane = this.find(backend);
-    if (!lane) throw temporalMissing();
-    return lane;
-  }
-
-  /** Every configured lane. */
-  all(): Lane[] {
-    return this.temporal ? [this.bullmq, this.temporal] : [this.bullmq];
-  }
+/** Every configured lane, in the order of the Backend enum. */
+export function configuredLanes(lanes: Lanes): Lane[] {
+  return Object.values(Backend).flatMap((b) => lanes[b] ?? []);
 }

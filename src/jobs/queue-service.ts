@@ -6,7 +6,8 @@ import { Backend, JobStatus, Role } from '../model/enums';
 import type { JobTypeCatalog, JobTypeDefinition } from '../model/job-type';
 import type { QueueCounts } from '../model/queue-counts';
 import type { JobStore } from '../store/job-store';
-import type { LaneSet } from './lanes-access';
+import type { Lanes } from './lanes-access';
+import { configuredLanes } from './lanes-access';
 
 /** The job statuses each count of a tenant's `QueueStats` adds up. */
 const COUNTED: Record<Exclude<keyof QueueCounts, 'name' | 'backend' | 'paused'>, JobStatus[]> = {
@@ -20,7 +21,7 @@ const COUNTED: Record<Exclude<keyof QueueCounts, 'name' | 'backend' | 'paused'>,
 /** Queue counts on both lanes, pause and resume, and the registered types. Knows no GraphQL. */
 export class QueueService {
   constructor(
-    private readonly lanes: LaneSet,
+    private readonly lanes: Lanes,
     private readonly bullmq: BullmqLane,
     private readonly catalog: JobTypeCatalog,
     private readonly jobs: JobStore,
@@ -44,9 +45,14 @@ export class QueueService {
   async queues(p: Principal): Promise<QueueCounts[]> {
     const tenant = tenantScope(p);
     if (tenant === undefined) {
-      const fast = await this.lanes.bullmq.stats();
-      const durable = this.lanes.temporal ? await this.lanes.temporal.stats().catch(() => []) : [];
-      return [...fast, ...durable];
+      // A lane of workflows counts through Temporal's visibility store, which may not answer:
+      // its queues are then left out rather than failing the whole list.
+      const counted = await Promise.all(
+        configuredLanes(this.lanes).map((l) =>
+          l.workflows ? l.stats().catch(() => []) : l.stats(),
+        ),
+      );
+      return counted.flat();
     }
     const [rows, paused] = await Promise.all([
       this.jobs.queueCounts(tenant),
@@ -68,7 +74,7 @@ export class QueueService {
     };
     return [
       ...this.catalog.queues().map((q, i) => counts(Backend.BULLMQ, q, paused[i])),
-      ...(this.lanes.temporal
+      ...(this.lanes[Backend.TEMPORAL]
         ? this.catalog.taskQueues().map((q) => counts(Backend.TEMPORAL, q, false))
         : []),
     ];

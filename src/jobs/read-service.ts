@@ -11,7 +11,8 @@ import { assertEventCursor } from '../model/stream-id';
 import type { WorkflowInfo } from '../model/workflow-info';
 import type { EventStore } from '../store/event-store';
 import type { JobStore } from '../store/job-store';
-import type { LaneSet } from './lanes-access';
+import type { Lanes } from './lanes-access';
+import { configuredLanes } from './lanes-access';
 
 export interface JobPage {
   edges: { cursor: string; node: JobRecord }[];
@@ -31,7 +32,7 @@ export class ReadService {
   constructor(
     private readonly jobs: JobStore,
     private readonly events: EventStore,
-    private readonly lanes: LaneSet,
+    private readonly lanes: Lanes,
   ) {}
 
   async get(p: Principal, id: string): Promise<JobRecord | null> {
@@ -114,7 +115,7 @@ export class ReadService {
 
   async describe(jobs: readonly JobRecord[]): Promise<Map<string, WorkflowInfo | null>> {
     const out = new Map<string, WorkflowInfo | null>();
-    for (const lane of this.lanes.all()) {
+    for (const lane of configuredLanes(this.lanes)) {
       const mine = jobs.filter((j) => j.backend === lane.backend);
       if (!lane.workflows || !mine.length) continue;
       for (const [id, info] of await lane.workflows.describe(mine)) out.set(id, info);

@@ -12,7 +12,8 @@ import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../model/submission';
 import type { Submission, SubmissionLimits } from '../model/submission';
 import { route } from '../router';
 import type { JobStore } from '../store/job-store';
-import type { LaneSet } from './lanes-access';
+import type { Lanes } from './lanes-access';
+import { laneOf } from './lanes-access';
 
 /** What each lane's engine is called in an error a person reads. */
 const ENGINE: Record<Backend, string> = {
@@ -24,7 +25,7 @@ const ENGINE: Record<Backend, string> = {
 export class SubmissionService {
   constructor(
     private readonly jobs: JobStore,
-    private readonly lanes: LaneSet,
+    private readonly lanes: Lanes,
     private readonly catalog: JobTypeCatalog,
     private readonly limits: SubmissionLimits,
     /** Called with the jobs a submission created (metrics). */
@@ -77,13 +78,13 @@ export class SubmissionService {
     }
     const input = this.normalizeInput(type, s.input, field);
     const decision = route(type, s);
-    if (type.workflowOnly && !this.lanes.of(decision.backend).workflows) {
+    if (type.workflowOnly && !laneOf(this.lanes, decision.backend).workflows) {
       throw badInput(
         `${field}.backend: job type '${type.name}' is a workflow and runs on TEMPORAL only`,
         `${field}.backend`,
       );
     }
-    this.lanes.of(decision.backend);
+    laneOf(this.lanes, decision.backend);
     return {
       id: randomUUID(),
       tenant: p.tenant,
@@ -211,10 +212,10 @@ export class SubmissionService {
       const jobs = toRun.filter((j) => j.backend === order[i]);
       if (!jobs.length) continue;
       try {
-        await this.lanes.of(order[i]).enqueue(jobs);
+        await laneOf(this.lanes, order[i]).enqueue(jobs);
         accepted = true;
       } catch (err) {
-        if (accepted || (await engineMayHold(this.lanes.of(order[i]), jobs))) {
+        if (accepted || (await engineMayHold(laneOf(this.lanes, order[i]), jobs))) {
           accepted = true;
           this.hooks.onHandOverUnknown?.(order[i], jobs, err as Error);
           continue;
