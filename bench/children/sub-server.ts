@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import pino from 'pino';
-import { startApp } from '../../src/app';
+import { startApp } from '../../src/compose/app';
 import { busKeys } from '../../src/bus/bus-keys';
 import { loadConfig } from '../../src/config';
 import { Role } from '../../src/model/enums';

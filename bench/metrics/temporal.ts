@@ -12,8 +12,8 @@ import {
   PROCESSOR_WORKFLOW,
   taskQueueName,
   TENANT_ATTRIBUTE,
-} from '../../workers/temporal/shared';
-import type { WorkflowJob } from '../../workers/temporal/shared';
+} from '../../src/lanes/temporal/contract';
+import type { WorkflowJob } from '../../src/lanes/temporal/contract';
 import { rand, startBenchStack } from '../lib/bench-stack';
 import type { BenchStack } from '../lib/bench-stack';
 import { GqlHttp } from '../lib/gql-http';

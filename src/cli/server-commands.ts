@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 // Server modules load inside the actions that need them, so client commands start fast.
-import type { AppParts } from '../app';
+import type { AppParts } from '../compose/app-types';
 import { ConfigError, loadConfig } from '../config';
 import type { Config } from '../config';
 import type { TemporalPartsOptions } from '../compose/temporal-parts';
@@ -35,7 +35,7 @@ async function serve(
 ): Promise<void> {
   const stop = o.stop ?? waitForSignal(console);
   const [{ startApp }, { createLogger }, { temporalParts }] = await Promise.all([
-    import('../app.js'),
+    import('../compose/app.js'),
     import('../logger.js'),
     import('../compose/temporal-parts.js'),
   ]);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AppParts } from '../app';
+import type { AppParts } from './app-types';
 import type { Config } from '../config';
 import { unavailable } from '../model/app-error';
 import { Reconciler } from '../projection/reconciler';

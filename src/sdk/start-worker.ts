@@ -24,7 +24,7 @@ export async function startWorker(
   const [{ loadConfig }, { createLogger }, { startApp }] = await Promise.all([
     import('../config.js'),
     import('../logger.js'),
-    import('../app.js'),
+    import('../compose/app.js'),
   ]);
   const config = loadConfig(process.env, options.config ?? {});
   const lanes = options.lanes ?? ['BULLMQ', 'TEMPORAL'];

@@ -12,10 +12,10 @@ import {
 } from '@temporalio/workflow';
 import type { Priority } from '../model/enums';
 import { JobEventType } from '../model/enums';
-import { JOB_MEMO } from '../../workers/temporal/shared';
-import type { JobMemo, JobRef } from '../../workers/temporal/shared';
-import type { ChildJobActivities } from '../../workers/temporal/child-jobs';
-import { childOptions, emitFor, policyActivities } from '../../workers/temporal/workflow-kit';
+import { JOB_MEMO } from '../lanes/temporal/contract';
+import type { JobMemo, JobRef } from '../lanes/temporal/contract';
+import type { ChildJobActivities } from '../lanes/temporal/worker/child-jobs';
+import { childOptions, emitFor, policyActivities } from '../lanes/temporal/worker/workflow-kit';
 import { DEFINITION } from './definition-types';
 
 export {
@@ -31,7 +31,7 @@ export {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-export { failWith, rootMessage } from '../../workers/temporal/workflow-kit';
+export { failWith, rootMessage } from '../lanes/temporal/worker/workflow-kit';
 
 /** The job the current workflow runs, with its activity policy. */
 export interface CurrentJob extends JobMemo {

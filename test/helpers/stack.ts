@@ -9,9 +9,9 @@ import { Client as PgClient } from 'pg';
 import pino from 'pino';
 import WebSocket from 'ws';
 import * as examples from '../../examples';
-import { startApp } from '../../src/app';
+import { startApp } from '../../src/compose/app';
 import { definitionsOf } from '../../src/sdk/load-modules';
-import type { App, AppParts } from '../../src/app';
+import type { App, AppParts } from '../../src/compose/app';
 import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
 

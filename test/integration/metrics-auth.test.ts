@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { startApp } from '../../src/app';
-import type { App } from '../../src/app';
+import { startApp } from '../../src/compose/app';
+import type { App } from '../../src/compose/app';
 import { loadConfig } from '../../src/config';
 import { startStack } from '../helpers/stack';
 import type { Stack } from '../helpers/stack';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import pino from 'pino';
-import { startApp } from '../../src/app';
-import type { App } from '../../src/app';
+import { startApp } from '../../src/compose/app';
+import type { App } from '../../src/compose/app';
 import { loadConfig } from '../../src/config';
 import { createDataSource, ensureDatabase, QueryCounter } from '../../src/store/data-source';
 import { REDIS_URL } from '../helpers/stack';

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { OverlapPolicy } from '../../src/model/schedule';
-import { ScheduleGate } from '../../workers/bullmq/schedule-gate';
-import type { Admission } from '../../workers/bullmq/schedule-gate';
+import { ScheduleGate } from '../../src/lanes/bullmq/worker/schedule-gate';
+import type { Admission } from '../../src/lanes/bullmq/worker/schedule-gate';
 import { REDIS_URL } from '../helpers/stack';
 
 let redis: Redis;

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import pino from 'pino';
-import { startApp } from '../../src/app';
-import type { App } from '../../src/app';
+import { startApp } from '../../src/compose/app';
+import type { App } from '../../src/compose/app';
 import { temporalParts } from '../../src/compose/temporal-parts';
 import { codeTick, sleepy } from '../fixtures/schedule-jobs';
 import { sleep, upsertSchedule } from '../helpers/schedules';

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { BusEmitter } from '../../src/bus/event-emitter';
 import { Backend } from '../../src/model/enums';
 import type { NewJobEvent } from '../../src/model/job-event';
-import { JobLogger, truncateLine } from '../../workers/shared/job-logger';
-import type { LogBase } from '../../workers/shared/job-logger';
+import { JobLogger, truncateLine } from '../../src/lanes/worker/job-logger';
+import type { LogBase } from '../../src/lanes/worker/job-logger';
 
 const MARKER = /… \[truncated (\d+) bytes\]$/;
 

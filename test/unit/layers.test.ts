@@ -26,7 +26,7 @@ const LAYERS: Array<{ name: string; prefixes: string[] }> = [
     name: 'adapters',
     prefixes: ['src/bus/', 'src/store/', 'src/auth/', 'src/registry/', 'src/sdk/', 'src/client/'],
   },
-  { name: 'engines', prefixes: ['src/lanes/', 'workers/'] },
+  { name: 'engines', prefixes: ['src/lanes/'] },
   { name: 'services', prefixes: ['src/jobs/', 'src/projection/'] },
   { name: 'transport types', prefixes: ['schema/', 'src/server/'] },
   { name: 'resolvers', prefixes: ['resolvers/'] },
@@ -34,7 +34,6 @@ const LAYERS: Array<{ name: string; prefixes: string[] }> = [
     name: 'composition',
     prefixes: [
       'src/compose/',
-      'src/app.ts',
       'src/cli/',
       // The package's entry points put the public surface together.
       'src/sdk/index.ts',
@@ -74,7 +73,7 @@ const target = (from: string, spec: string): string => {
 };
 
 describe('layers', () => {
-  const files = ['src', 'workers', 'resolvers', 'schema', 'examples'].flatMap(sources);
+  const files = ['src', 'resolvers', 'schema', 'examples'].flatMap(sources);
 
   it('gives every source file a layer', () => {
     expect(files.length).toBeGreaterThan(100);
@@ -97,9 +96,28 @@ describe('layers', () => {
     expect(upward).toEqual([]);
   });
 
+  it("keeps each engine one-way: its worker may use the lane's contract, the lane never the worker", () => {
+    const engines = readdirSync(join(ROOT, 'src/lanes'), { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'worker')
+      .map((e) => `src/lanes/${e.name}/`);
+    expect(engines).toEqual(expect.arrayContaining(['src/lanes/bullmq/', 'src/lanes/temporal/']));
+    const backward: string[] = [];
+    for (const file of files.filter((f) => f.startsWith('src/lanes/'))) {
+      const inWorker = /^src\/lanes\/([^/]+\/)?worker\//.test(file);
+      for (const [, spec] of readFileSync(join(ROOT, file), 'utf8').matchAll(IMPORT)) {
+        const to = target(file, spec);
+        if (!inWorker && /^src\/lanes\/([^/]+\/)?worker\//.test(to))
+          backward.push(`${file} imports ${spec}`);
+      }
+    }
+    expect(backward).toEqual([]);
+  });
+
   it('knows an upward import when it sees one', () => {
-    const from = layerOf('workers/temporal/child-jobs.ts')!;
-    const to = layerOf(target('workers/temporal/child-jobs.ts', '../../src/jobs/flow-service'))!;
+    const from = layerOf('src/lanes/temporal/worker/child-jobs.ts')!;
+    const to = layerOf(
+      target('src/lanes/temporal/worker/child-jobs.ts', '../../../jobs/flow-service'),
+    )!;
     expect(to.rank).toBeGreaterThan(from.rank);
   });
 });

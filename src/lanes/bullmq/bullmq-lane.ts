@@ -146,7 +146,7 @@ export class BullmqLane implements Lane {
     await Promise.all(
       [...byQueue].map(([name, list]) =>
         // One job: add, which sends its script directly; addBulk builds a Pipeline, which
-        // copies every script of the connection (see app.ts).
+        // copies every script of the connection (see compose/core-parts.ts).
         list.length === 1
           ? this.queue(name).add(list[0].type, dataOf(list[0]), this.options(list[0]))
           : this.queue(name).addBulk(

@@ -15,7 +15,7 @@ export const triggerJobId = (scheduleId: string, at: number): string =>
  * Schedules on the fast lane: one BullMQ job scheduler per schedule (`upsertJobScheduler`),
  * under the schedule's id. BullMQ has no pause, so a paused schedule has no scheduler: its
  * spec stays in Postgres and resume writes the scheduler again. Overlap is decided by the
- * worker when a run starts (see workers/bullmq/schedule-gate.ts).
+ * worker when a run starts (see worker/schedule-gate.ts).
  */
 export class BullmqSchedules implements ScheduleEngine {
   readonly backend = Backend.BULLMQ;

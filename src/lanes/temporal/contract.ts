@@ -1,9 +1,9 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { NewJobEvent } from '../../src/model/job-event';
-import { Backend } from '../../src/model/enums';
-import type { JobEventType, Priority } from '../../src/model/enums';
-import type { ChildOutcome } from '../../src/model/flow';
+import type { NewJobEvent } from '../../model/job-event';
+import { Backend } from '../../model/enums';
+import type { JobEventType, Priority } from '../../model/enums';
+import type { ChildOutcome } from '../../model/flow';
 
 /** Whose job a workflow runs: everything an event needs besides its type. */
 export interface JobRef {

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { Logger } from 'pino';
-import { JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from '../../../workers/temporal/shared';
+import { JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from './contract';
 
 const KEYWORD = encodeSearchAttributeIndexedValueType('KEYWORD') as number;
 

@@ -9,7 +9,7 @@ import type { JobEvent } from '../../model/job-event';
 import { conflict, notFound } from '../../model/app-error';
 import { JobEventType, JobStatus } from '../../model/enums';
 import type { JobRecord } from '../../model/job-record';
-import { cancelReasonSignal, TENANT_ATTRIBUTE } from '../../../workers/temporal/shared';
+import { cancelReasonSignal, TENANT_ATTRIBUTE } from './contract';
 import { isNotFound, translated, translateTemporalError } from './temporal-errors';
 import type { TemporalRuns } from './temporal-runs';
 import { eventOf } from './temporal-start';

@@ -10,7 +10,7 @@ import type { JobTypeCatalog } from '../../model/job-type';
 import type { JobRecord } from '../../model/job-record';
 import type { QueueCounts } from '../../model/queue-counts';
 import type { WorkflowInfo } from '../../model/workflow-info';
-import { taskQueueName } from '../../../workers/temporal/shared';
+import { taskQueueName } from './contract';
 import type { DurableLane } from './durable-lane';
 import type { WorkflowControl } from '../lane';
 import type { FlowLane } from '../flow-lane';

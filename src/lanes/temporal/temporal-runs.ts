@@ -7,7 +7,7 @@ import type {
 import { notFound } from '../../model/app-error';
 import type { JobRecord } from '../../model/job-record';
 import type { WorkflowInfo } from '../../model/workflow-info';
-import { TENANT_ATTRIBUTE } from '../../../workers/temporal/shared';
+import { TENANT_ATTRIBUTE } from './contract';
 import type { RunOutcome } from '../lane';
 import { isNotFound, translateTemporalError } from './temporal-errors';
 import { isClosed } from './temporal-status';

@@ -17,8 +17,8 @@ import {
   PROCESSOR_WORKFLOW,
   taskQueueName,
   TENANT_ATTRIBUTE,
-} from '../../../workers/temporal/shared';
-import type { JobMemo, WorkflowJob } from '../../../workers/temporal/shared';
+} from './contract';
+import type { JobMemo, WorkflowJob } from './contract';
 import type { ScheduleEngine, TriggeredRun } from '../schedule-engine';
 import { temporalPriority } from './temporal-priority';
 

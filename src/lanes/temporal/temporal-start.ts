@@ -13,8 +13,8 @@ import {
   taskQueueName,
   temporalEvent,
   TENANT_ATTRIBUTE,
-} from '../../../workers/temporal/shared';
-import type { JobMemo, JobRef, WorkflowJob } from '../../../workers/temporal/shared';
+} from './contract';
+import type { JobMemo, JobRef, WorkflowJob } from './contract';
 import { SUBMITTED } from '../../model/status-model';
 import { temporalPriority } from './temporal-priority';
 import { translated } from './temporal-errors';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import { JobEventType } from '../../src/model/enums';
-import type { NewJobEvent } from '../../src/model/job-event';
+import type { BusEmitter } from '../../bus/event-emitter';
+import { JobEventType } from '../../model/enums';
+import type { NewJobEvent } from '../../model/job-event';
 
 /** Limits of job logs. */
 export interface LogLimits {

@@ -1,6 +1,6 @@
-import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
-import type { InputCheck } from '../../src/sdk/input-check';
-import type { JobContext, JobDefinition } from '../../src/sdk/definition-types';
+import { JobCancelledError, NonRetryableError } from '../../model/processor';
+import type { InputCheck } from '../../sdk/input-check';
+import type { JobContext, JobDefinition } from '../../sdk/definition-types';
 
 /** One attempt of a user's job, as either lane's worker runs it. */
 export interface AttemptInput {

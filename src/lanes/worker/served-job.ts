@@ -1,5 +1,5 @@
-import type { JobDefinition } from '../../src/sdk/definition-types';
-import type { InputCheck } from '../../src/sdk/input-check';
+import type { JobDefinition } from '../../sdk/definition-types';
+import type { InputCheck } from '../../sdk/input-check';
 
 /** A job type a worker process runs: the user's definition, its input check and its timeout. */
 export interface ServedJob {

@@ -1,16 +1,16 @@
 import { Job as BullJob, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import { Backend, JobEventType } from '../../src/model/enums';
-import { ChildFailurePolicy, waitingMessage } from '../../src/model/flow';
-import type { ChildOutcome } from '../../src/model/flow';
+import type { BusEmitter } from '../../../bus/event-emitter';
+import { Backend, JobEventType } from '../../../model/enums';
+import { ChildFailurePolicy, waitingMessage } from '../../../model/flow';
+import type { ChildOutcome } from '../../../model/flow';
 import {
   bullPrefix,
   CANCELLED_REASON as CANCELLED,
   cancelMarkerKey,
   flowFinishedKey,
-} from '../../src/lanes/bullmq/bullmq-job-data';
-import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
+} from '../bullmq-job-data';
+import type { BullmqJobData } from '../bullmq-job-data';
 
 /** The job id in a BullMQ job key (`<prefix>:<queue>:<id>`); jobgate's ids hold no colon. */
 const idOfKey = (key: string): string => key.slice(key.lastIndexOf(':') + 1);

@@ -2,27 +2,23 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { BusKeys } from '../../src/bus/bus-keys';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
-import { JobEventType } from '../../src/model/enums';
-import {
-  bullPrefix,
-  CANCELLED_REASON as CANCELLED,
-  cancelMarkerKey,
-} from '../../src/lanes/bullmq/bullmq-job-data';
-import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
-import type { JobLogger } from '../shared/job-logger';
-import { runAttempt } from '../shared/run-attempt';
-import type { ServedJob } from '../shared/served-job';
-import { repeatStrategy } from '../../src/lanes/bullmq/bullmq-repeat';
-import type { ScheduledRun } from '../../src/model/schedule';
-import type { QueueLimits } from '../shared/queue-limits';
+import type { BusKeys } from '../../../bus/bus-keys';
+import type { BusEmitter } from '../../../bus/event-emitter';
+import { JobCancelledError, NonRetryableError } from '../../../model/processor';
+import { JobEventType } from '../../../model/enums';
+import { bullPrefix, CANCELLED_REASON as CANCELLED, cancelMarkerKey } from '../bullmq-job-data';
+import type { BullmqJobData } from '../bullmq-job-data';
+import type { JobLogger } from '../../worker/job-logger';
+import { runAttempt } from '../../worker/run-attempt';
+import type { ServedJob } from '../../worker/served-job';
+import { repeatStrategy } from '../bullmq-repeat';
+import type { ScheduledRun } from '../../../model/schedule';
+import type { QueueLimits } from '../../worker/queue-limits';
 import { ScheduleGate } from './schedule-gate';
 import { ScheduledAdmission } from './scheduled-admission';
 import { BullmqOutcomes } from './outcomes';
 import { jobEvent, startedAttempt } from './job-attempts';
-import { ChildFailurePolicy } from '../../src/model/flow';
+import { ChildFailurePolicy } from '../../../model/flow';
 import { BullmqFlowHooks } from './bullmq-flow-hooks';
 
 export interface BullmqWorkersOptions {

@@ -1,8 +1,8 @@
 import type { Job as BullJob } from 'bullmq';
-import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
-import { Backend } from '../../src/model/enums';
-import type { JobEventType } from '../../src/model/enums';
-import type { NewJobEvent } from '../../src/model/job-event';
+import type { BullmqJobData } from '../bullmq-job-data';
+import { Backend } from '../../../model/enums';
+import type { JobEventType } from '../../../model/enums';
+import type { NewJobEvent } from '../../../model/job-event';
 
 /**
  * The attempt a start is: BullMQ counts starts (`attemptsStarted`, which a

@@ -1,12 +1,9 @@
 import type { Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import {
-  CANCELLED_REASON as CANCELLED,
-  cancelMarkerKey,
-} from '../../src/lanes/bullmq/bullmq-job-data';
-import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
-import { JobEventType } from '../../src/model/enums';
+import type { BusEmitter } from '../../../bus/event-emitter';
+import { CANCELLED_REASON as CANCELLED, cancelMarkerKey } from '../bullmq-job-data';
+import type { BullmqJobData } from '../bullmq-job-data';
+import { JobEventType } from '../../../model/enums';
 import type { BullmqFlowHooks } from './bullmq-flow-hooks';
 import { endedAttempt, jobEvent } from './job-attempts';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { OverlapPolicy } from '../../src/model/schedule';
+import { OverlapPolicy } from '../../../model/schedule';
 
 /** What a scheduled BullMQ run does when it starts. */
 export type Admission =

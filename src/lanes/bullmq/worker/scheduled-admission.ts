@@ -1,8 +1,8 @@
 import { DelayedError } from 'bullmq';
 import type { Job as BullJob } from 'bullmq';
-import type { BullmqJobData } from '../../src/lanes/bullmq/bullmq-job-data';
-import { Backend } from '../../src/model/enums';
-import type { ScheduledRun } from '../../src/model/schedule';
+import type { BullmqJobData } from '../bullmq-job-data';
+import { Backend } from '../../../model/enums';
+import type { ScheduledRun } from '../../../model/schedule';
 import type { Admission, ScheduleGate } from './schedule-gate';
 
 /** How long the buffered run of a BUFFER_ONE schedule waits before it looks again, ms. */

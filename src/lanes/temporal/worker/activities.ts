@@ -1,16 +1,16 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import { JobCancelledError, NonRetryableError } from '../../src/model/processor';
-import { JobEventType } from '../../src/model/enums';
-import type { JobLogger } from '../shared/job-logger';
-import { runAttempt } from '../shared/run-attempt';
-import type { ServedJob } from '../shared/served-job';
-import { temporalEvent } from './shared';
-import type { ActivityArgs, ScheduledRunArgs } from './shared';
-import { Backend } from '../../src/model/enums';
-import type { ScheduledRun } from '../../src/model/schedule';
-import type { ChildOutcome } from '../../src/model/flow';
+import type { BusEmitter } from '../../../bus/event-emitter';
+import { JobCancelledError, NonRetryableError } from '../../../model/processor';
+import { JobEventType } from '../../../model/enums';
+import type { JobLogger } from '../../worker/job-logger';
+import { runAttempt } from '../../worker/run-attempt';
+import type { ServedJob } from '../../worker/served-job';
+import { temporalEvent } from '../contract';
+import type { ActivityArgs, ScheduledRunArgs } from '../contract';
+import { Backend } from '../../../model/enums';
+import type { ScheduledRun } from '../../../model/schedule';
+import type { ChildOutcome } from '../../../model/flow';
 
 /** What the activities need from the worker process. */
 export interface ActivityDeps {

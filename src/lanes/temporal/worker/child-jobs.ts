@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import { validateInput } from '../../src/registry/input-validator';
-import { AppError } from '../../src/model/app-error';
-import { Backend, JobEventType, JobStatus, Priority } from '../../src/model/enums';
-import type { JobTypeCatalog } from '../../src/model/job-type';
-import type { JobStore } from '../../src/store/job-store';
-import { temporalPriority } from '../../src/lanes/temporal/temporal-priority';
-import { JOB_MEMO, PROCESSOR_WORKFLOW, taskQueueName, temporalEvent } from './shared';
-import type { ActivityArgs, ChildStart, JobMemo, WorkflowJob } from './shared';
+import type { BusEmitter } from '../../../bus/event-emitter';
+import { validateInput } from '../../../registry/input-validator';
+import { AppError } from '../../../model/app-error';
+import { Backend, JobEventType, JobStatus, Priority } from '../../../model/enums';
+import type { JobTypeCatalog } from '../../../model/job-type';
+import type { JobStore } from '../../../store/job-store';
+import { temporalPriority } from '../temporal-priority';
+import { JOB_MEMO, PROCESSOR_WORKFLOW, taskQueueName, temporalEvent } from '../contract';
+import type { ActivityArgs, ChildStart, JobMemo, WorkflowJob } from '../contract';
 
 /** What `startChildJob` needs from the worker process. */
 export interface ChildJobDeps {

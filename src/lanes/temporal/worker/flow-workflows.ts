@@ -11,12 +11,12 @@ import {
   isCancellation,
   setHandler,
 } from '@temporalio/workflow';
-import { JobEventType } from '../../src/model/enums';
-import { ChildFailurePolicy, waitingMessage } from '../../src/model/flow';
-import type { ChildOutcome } from '../../src/model/flow';
+import { JobEventType } from '../../../model/enums';
+import { ChildFailurePolicy, waitingMessage } from '../../../model/flow';
+import type { ChildOutcome } from '../../../model/flow';
 import type * as activities from './activities';
-import { cancelReasonSignal, stateQuery } from './shared';
-import type { FlowNodeJob } from './shared';
+import { cancelReasonSignal, stateQuery } from '../contract';
+import type { FlowNodeJob } from '../contract';
 import { asFailure, childOptions, emitFor, failedChild, policyActivities } from './workflow-kit';
 
 type Activities = activities.JobgateActivities;

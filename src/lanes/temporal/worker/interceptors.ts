@@ -2,11 +2,11 @@ import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { BusEmitter } from '../../src/bus/event-emitter';
-import type { NewJobEvent } from '../../src/model/job-event';
-import { JobEventType, JobStatus } from '../../src/model/enums';
-import { JOB_HEADER, temporalEvent } from './shared';
-import type { ActivityArgs, JobRef } from './shared';
+import type { BusEmitter } from '../../../bus/event-emitter';
+import type { NewJobEvent } from '../../../model/job-event';
+import { JobEventType, JobStatus } from '../../../model/enums';
+import { JOB_HEADER, temporalEvent } from '../contract';
+import type { ActivityArgs, JobRef } from '../contract';
 
 /** The error type Temporal's retry policy matches against `nonRetryableErrorTypes`. */
 const errorType = (err: unknown): string =>

@@ -1,22 +1,22 @@
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { InjectedSinks, WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import type { BusEmitter } from '../../src/bus/event-emitter';
+import type { BusEmitter } from '../../../bus/event-emitter';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Backend, JobEventType } from '../../src/model/enums';
-import type { QueueLimits } from '../shared/queue-limits';
-import type { JobLogger } from '../shared/job-logger';
-import type { ServedJob } from '../shared/served-job';
+import { Backend, JobEventType } from '../../../model/enums';
+import type { QueueLimits } from '../../worker/queue-limits';
+import type { JobLogger } from '../../worker/job-logger';
+import type { ServedJob } from '../../worker/served-job';
 import { createActivities } from './activities';
 import { createChildJobActivities } from './child-jobs';
 import type { ChildJobDeps } from './child-jobs';
 import { activityEventsInterceptor } from './interceptors';
-import { taskQueueName } from './shared';
+import { taskQueueName } from '../contract';
 import { PinoTemporalLogger } from './temporal-logger';
-import type { JobgateSinks, SinkEvent } from './shared';
-import type { ScheduledRun } from '../../src/model/schedule';
+import type { JobgateSinks, SinkEvent } from '../contract';
+import type { ScheduledRun } from '../../../model/schedule';
 
 export interface TemporalWorkerOptions {
   /** Temporal frontend, host:port. */
@@ -89,7 +89,7 @@ export function workflowBundle(
         ];
         config.resolve.alias = {
           ...(config.resolve.alias as Record<string, string> | undefined),
-          'jobgate/workflow$': require.resolve('../../src/sdk/workflow'),
+          'jobgate/workflow$': require.resolve('../../../sdk/workflow'),
         };
         return config;
       },

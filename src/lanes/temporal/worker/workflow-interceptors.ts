@@ -22,15 +22,15 @@ import type {
   WorkflowInterceptorsFactory,
   WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { JobEventType } from '../../src/model/enums';
+import { JobEventType } from '../../../model/enums';
 import {
   cancelReasonSignal,
   JOB_HEADER,
   JOB_MEMO,
   PROCESSOR_WORKFLOW,
   RECORD_SCHEDULED_RUN,
-} from './shared';
-import type { JobMemo, JobRef } from './shared';
+} from '../contract';
+import type { JobMemo, JobRef } from '../contract';
 import { asFailure, emitFor, recordScheduledRun } from './workflow-kit';
 
 const memoOf = (): JobMemo | undefined => workflowInfo().memo?.[JOB_MEMO] as JobMemo | undefined;

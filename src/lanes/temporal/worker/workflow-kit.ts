@@ -17,10 +17,10 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { ActivityOptions, ChildWorkflowOptions } from '@temporalio/workflow';
-import type { JobEventType } from '../../src/model/enums';
-import type { ChildOutcome } from '../../src/model/flow';
-import { HEARTBEAT_TIMEOUT_MS, JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from './shared';
-import type { ChildStart, JobgateSinks, JobRef, ScheduledRunArgs, SinkEvent } from './shared';
+import type { JobEventType } from '../../../model/enums';
+import type { ChildOutcome } from '../../../model/flow';
+import { HEARTBEAT_TIMEOUT_MS, JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from '../contract';
+import type { ChildStart, JobgateSinks, JobRef, ScheduledRunArgs, SinkEvent } from '../contract';
 
 const { jobgate } = proxySinks<JobgateSinks>();
 

@@ -1,8 +1,8 @@
 import { CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
-import { JobEventType } from '../../src/model/enums';
+import { JobEventType } from '../../../model/enums';
 import type * as activities from './activities';
-import { cancelReasonSignal, stateQuery } from './shared';
-import type { SinkEvent, WorkflowJob } from './shared';
+import { cancelReasonSignal, stateQuery } from '../contract';
+import type { SinkEvent, WorkflowJob } from '../contract';
 import { asFailure, emitFor, policyActivities, recordScheduledRun } from './workflow-kit';
 
 type Activities = activities.JobgateActivities;
