@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { AuditEntry } from '../store/audit-store';
 
 /** Who acted through the board (the principal its guard let through). */
 export interface BoardActor {
@@ -9,15 +10,7 @@ export interface BoardActor {
 }
 
 /** One board action as the audit log keeps it (the AuditStore's entry). */
-export interface BoardAuditEntry {
-  keyId: string | null;
-  tenant: string;
-  role: string;
-  operation: string;
-  targetIds: string[];
-  outcome: string;
-  requestId: string | null;
-}
+export type BoardAuditEntry = Omit<AuditEntry, 'id' | 'at'>;
 
 /** Actions on a whole queue, as Bull Board's API names them. */
 const QUEUE_ACTIONS = new Set([

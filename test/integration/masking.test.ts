@@ -12,6 +12,11 @@ describe('masking for VIEWERs', () => {
   let operator: string;
   let viewer: string;
   const name = `mask-${randomBytes(3).toString('hex')}`;
+  /** An emitter on the stack's bus, and the fields every event of `id` carries on `source`. */
+  const emitting = (id: string, jobType: string, source: Backend) => ({
+    emitter: new BusEmitter(stack.redis, busKeys(stack.env.JOBGATE_PREFIX as string), 100_000),
+    base: { tenant: 'masking', source, jobId: id, jobType, queue: 'mask-test' },
+  });
   const registration = (version: string, sensitiveFields: string[]): VersionedRegistration => ({
     name,
     version,
@@ -113,18 +118,7 @@ describe('masking for VIEWERs', () => {
     const id = sub.data?.submitJob.id as string;
     // Events as the lanes and the workflow interceptor write them: a signal payload's fields
     // beside the signal's name, and one carried under `payload`.
-    const emitter = new BusEmitter(
-      stack.redis,
-      busKeys(stack.env.JOBGATE_PREFIX as string),
-      100_000,
-    );
-    const base = {
-      tenant: 'masking',
-      source: Backend.TEMPORAL,
-      jobId: id,
-      jobType: name,
-      queue: 'mask-test',
-    };
+    const { emitter, base } = emitting(id, name, Backend.TEMPORAL);
     await emitter.emit([
       {
         ...base,
@@ -236,18 +230,7 @@ describe('masking for VIEWERs', () => {
       10_000,
       'QUEUED stored',
     );
-    const emitter = new BusEmitter(
-      stack.redis,
-      busKeys(stack.env.JOBGATE_PREFIX as string),
-      100_000,
-    );
-    const base = {
-      tenant: 'masking',
-      source: Backend.BULLMQ,
-      jobId: id,
-      jobType: name,
-      queue: 'mask-test',
-    };
+    const { emitter, base } = emitting(id, name, Backend.BULLMQ);
     await emitter.emit([{ ...base, type: JobEventType.STARTED, attempt: 1 }]);
     await stack.waitFor(
       async () => updates.items.some((u) => u.jobUpdated.status === 'RUNNING'),

@@ -19,6 +19,16 @@ import { SUBMITTED } from '../../model/status-model';
 import { temporalPriority } from './temporal-priority';
 import { translated } from './temporal-errors';
 
+/** How long a start whose answer was an error waits to learn whether Temporal holds it, ms. */
+const HOLDS_PROBE_MS = 3000;
+
+/** Whether `probe` says true within `ms`; false when it says no, fails or takes longer. */
+const heldWithin = (probe: Promise<boolean>, ms: number): Promise<boolean> =>
+  Promise.race([
+    probe.catch(() => false),
+    new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref()),
+  ]);
+
 /** What starting workflows needs of the lane's options. */
 export interface StartOptions {
   /** Task queues are `${prefix}-${queue}`. */
@@ -120,10 +130,10 @@ export class TemporalStarts {
   /**
    * Starts the jobs' workflows, then emits QUEUED for those Temporal holds: never for a
    * workflow it refused. A start whose answer was an error Temporal may have applied all the
-   * same (a lost reply, an id already started) is checked with `holds`; a workflow Temporal
-   * holds counts as started. Should a job stay refused or unknown, the others' QUEUED still go
-   * out before the error does. A workflow may start before its QUEUED lands; foldEvent keeps
-   * that order harmless.
+   * same (a lost reply, an id already started) is checked with `holds`, for up to 3 s; a
+   * workflow Temporal holds counts as started. Should a job stay refused or unknown, the
+   * others' QUEUED still go out before the error does. A workflow may start before its QUEUED
+   * lands; foldEvent keeps that order harmless.
    */
   async enqueue(
     jobs: JobRecord[],
@@ -138,7 +148,7 @@ export class TemporalStarts {
           return null;
         } catch (err) {
           const refused = err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT;
-          if (!refused && (await holds(j).catch(() => false))) return null;
+          if (!refused && (await heldWithin(holds(j), HOLDS_PROBE_MS))) return null;
           return err ?? new Error('Temporal refused the start');
         }
       }),

@@ -144,8 +144,11 @@ export function attacks(h: Hostile): void {
       }
     });
 
-    /** A TEMPORAL job of the attacker's own tenant, running. */
-    const ownWorkflow = async (input: Record<string, unknown>): Promise<string> => {
+    /** Runs `body` on a TEMPORAL job of the attacker's own tenant while it runs, then cancels it. */
+    const withOwnWorkflow = async (
+      input: Record<string, unknown>,
+      body: (id: string) => Promise<void>,
+    ): Promise<void> => {
       const sub = await h.stack.gql<{ submitJob: { id: string } }>(
         'mutation($i: SubmitJobInput!) { submitJob(input: $i) { id } }',
         { i: { ...input, backend: 'TEMPORAL' } },
@@ -154,12 +157,19 @@ export function attacks(h: Hostile): void {
       const id = sub.data?.submitJob.id as string;
       expect(id).toBeTruthy();
       await waitForStatus(h.stack, id, ['RUNNING', 'WAITING'], 20_000);
-      return id;
+      try {
+        await body(id);
+      } finally {
+        await h.stack.gql(
+          'mutation($id: ID!) { cancelJob(id: $id) { id } }',
+          { id },
+          h.attacker.operator,
+        );
+      }
     };
 
     it('runs no workflow query a VIEWER asks, and no name its type does not declare', async () => {
-      const id = await ownWorkflow({ type: 'sleep', input: { ms: 30_000 } });
-      try {
+      await withOwnWorkflow({ type: 'sleep', input: { ms: 30_000 } }, async (id) => {
         // A type declaring no queries: no name reaches Temporal, least of all __stack_trace.
         for (const n of ['__stack_trace', '__temporal_workflow_metadata', 'state']) {
           const r = await h.stack.gql(QUERY, { id, n }, h.attacker.operator);
@@ -170,18 +180,11 @@ export function attacks(h: Hostile): void {
         const viewer = await h.stack.gql(QUERY, { id, n: '__stack_trace' }, h.attacker.viewer);
         expect(viewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
         expect(viewer.errors?.[0]?.message).toMatch(/needs the OPERATOR role/);
-      } finally {
-        await h.stack.gql(
-          'mutation($id: ID!) { cancelJob(id: $id) { id } }',
-          { id },
-          h.attacker.operator,
-        );
-      }
+      });
     });
 
     it('refuses built-in queries on a type that declares its own, naming the ones it answers', async () => {
-      const id = await ownWorkflow({ type: 'approval', input: { timeoutSeconds: 60 } });
-      try {
+      await withOwnWorkflow({ type: 'approval', input: { timeoutSeconds: 60 } }, async (id) => {
         const stack = await h.stack.gql(QUERY, { id, n: '__stack_trace' }, h.attacker.operator);
         expect(stack.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
         expect(stack.errors?.[0]?.message).toMatch(/built-in Temporal query.*it answers: state$/);
@@ -194,13 +197,7 @@ export function attacks(h: Hostile): void {
         );
         expect(state.errors).toBeUndefined();
         expect(state.data?.workflowQuery.status).toBe('WAITING');
-      } finally {
-        await h.stack.gql(
-          'mutation($id: ID!) { cancelJob(id: $id) { id } }',
-          { id },
-          h.attacker.operator,
-        );
-      }
+      });
     });
     it("shows a tenant's own job counts in queues, never the other tenants'", async () => {
       const QUEUES = '{ queues { name backend paused waiting active delayed completed failed } }';
