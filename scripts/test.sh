@@ -18,9 +18,15 @@ main=$?
 if [ "$*" = "" ]; then
   # shellcheck disable=SC2046
   # The soak runs for 20 s here (losses and errors judged); `npm run bench` runs it for 3 minutes.
-  npx jest --forceExit --runInBand test/faults test/security/hostile.test.ts $(json faults)
+  npx jest --forceExit --runInBand test/faults $(json faults)
   faults=$?
+  # A process of its own: nothing the drills leave in theirs (heap, timers, sockets) can
+  # pause the in-process gateway whose latency it judges.
+  # shellcheck disable=SC2046
+  npx jest --forceExit --runInBand test/security/hostile.test.ts $(json hostile)
+  hostile=$?
 else
   faults=0
+  hostile=0
 fi
-[ "$main" -eq 0 ] && [ "$faults" -eq 0 ]
+[ "$main" -eq 0 ] && [ "$faults" -eq 0 ] && [ "$hostile" -eq 0 ]

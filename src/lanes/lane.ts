@@ -38,8 +38,8 @@ export interface WorkflowControl {
 export interface Lane {
   readonly backend: Backend;
   /**
-   * Hands new jobs to the engine; their QUEUED events go on the bus once the engine holds
-   * them (on BULLMQ in the same transaction), never for a job it refused.
+   * Hands new jobs to the engine with their QUEUED events: on BULLMQ in one transaction with
+   * the adds (never for a job BullMQ refused), on TEMPORAL just before the starts.
    */
   enqueue(jobs: JobRecord[]): Promise<JobEvent[]>;
   /** Graceful cancellation; resolves to the status the job is in after asking. */

@@ -32,9 +32,9 @@ describe('submission hand-over when the engine call fails', () => {
   const laneOf = (backend: Backend): Lane =>
     (
       stack.app.services.jobs as unknown as {
-        submission: { lanes: { of(b: Backend): Lane } };
+        submission: { lanes: Record<Backend, Lane> };
       }
-    ).submission.lanes.of(backend);
+    ).submission.lanes[backend];
 
   /** Makes the lane's next enqueue fail: after running it (`applied`) or without running it. */
   const failNext = (backend: Backend, applied: boolean): void => {

@@ -94,7 +94,7 @@ export class TemporalLane implements DurableLane {
   }
 
   enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
-    return this.starts.enqueue(jobs, (j) => this.exists(j));
+    return this.starts.enqueue(jobs);
   }
 
   /** Flows on this lane: trees of child workflows. */
