@@ -23,15 +23,30 @@ export interface KeyCacheLimits {
   maxUnknown?: number;
 }
 
+/** A valid key's principal and when Postgres last said so. */
+interface Checked {
+  principal: Principal;
+  at: number;
+}
+
 /**
  * API keys: random 256-bit secrets, stored as sha256, cached briefly after a lookup. Valid
  * and unknown keys are cached apart, each bounded and least-recently-used first out, so a
  * flood of made-up keys can neither grow memory nor push valid keys out (which would send
  * every request of every tenant to Postgres).
+ *
+ * A valid key whose lookup is older than the TTL is checked again in the background while its
+ * requests go on, for one more TTL at most: a slow Postgres (a lock, a burst of other lookups)
+ * does not hold up every tenant whose entry happens to expire, and a key revoked elsewhere is
+ * refused once that check answers. Past two TTLs a request waits for the check, as a new key
+ * does.
  */
 export class KeyStore {
-  private readonly cache: LRUCache<string, Principal>;
+  private readonly cache: LRUCache<string, Checked>;
   private readonly unknown: LRUCache<string, true>;
+  /** Background checks in flight, by key hash. */
+  private readonly checking = new Map<string, Promise<Principal | null>>();
+  private readonly ttlMs: number;
   private readonly adminHash?: Buffer;
   /** Lookups that went to Postgres (a counter for tests and metrics). */
   lookups = 0;
@@ -44,7 +59,8 @@ export class KeyStore {
     limits: KeyCacheLimits = {},
   ) {
     if (adminKey) this.adminHash = Buffer.from(hashKey(adminKey), 'hex');
-    this.cache = new LRUCache({ max: limits.maxKeys ?? 50_000, ttl: ttlMs });
+    this.ttlMs = ttlMs;
+    this.cache = new LRUCache({ max: limits.maxKeys ?? 50_000, ttl: 2 * ttlMs });
     this.unknown = new LRUCache({ max: limits.maxUnknown ?? 10_000, ttl: ttlMs });
   }
 
@@ -91,15 +107,38 @@ export class KeyStore {
     }));
   }
 
-  /** The principal of a secret, or null when it is unknown or revoked. */
-  async authenticate(secret: string): Promise<Principal | null> {
+  /**
+   * The principal of a secret, or null when it is unknown or revoked. With `waitIfStale`, a
+   * valid key whose lookup is older than the TTL waits for its check instead of being served
+   * while it runs (the periodic check of open sockets, which nothing waits on).
+   */
+  async authenticate(secret: string, o: { waitIfStale?: boolean } = {}): Promise<Principal | null> {
     const h = hashKey(secret);
     if (this.adminHash && timingSafeEqual(Buffer.from(h, 'hex'), this.adminHash)) {
       return { tenant: 'default', role: Role.ADMIN, keyId: null };
     }
     const hit = this.cache.get(h);
-    if (hit) return hit;
+    if (hit) {
+      if (Date.now() - hit.at <= this.ttlMs) return hit.principal;
+      if (o.waitIfStale) return this.check(h);
+      void this.check(h).catch(() => undefined);
+      return hit.principal;
+    }
     if (this.unknown.has(h)) return null;
+    return this.check(h);
+  }
+
+  /** Looks the key up in Postgres (one query per key at a time) and caches the answer. */
+  private check(h: string): Promise<Principal | null> {
+    let running = this.checking.get(h);
+    if (!running) {
+      running = this.lookup(h).finally(() => this.checking.delete(h));
+      this.checking.set(h, running);
+    }
+    return running;
+  }
+
+  private async lookup(h: string): Promise<Principal | null> {
     this.lookups++;
     const rows: { id: string; tenant: string; role: Role; revoked: boolean }[] =
       await this.ds.query('SELECT id, tenant, role, revoked FROM api_keys WHERE key_hash = $1', [
@@ -107,8 +146,11 @@ export class KeyStore {
       ]);
     const r = rows[0];
     const principal = r && !r.revoked ? { tenant: r.tenant, role: r.role, keyId: r.id } : null;
-    if (principal) this.cache.set(h, principal);
-    else this.unknown.set(h, true);
+    if (principal) this.cache.set(h, { principal, at: Date.now() });
+    else {
+      this.cache.delete(h);
+      this.unknown.set(h, true);
+    }
     return principal;
   }
 }

@@ -263,13 +263,13 @@ export class SubscriptionServer {
    * The connection's principal if its key still holds (the key store caches the
    * answer, as for HTTP requests), or null once it is revoked.
    */
-  private async stillValid(extra: WsExtra): Promise<Principal | null> {
+  private async stillValid(extra: WsExtra, waitIfStale = false): Promise<Principal | null> {
     const principal = extra.principal as Principal;
     // The configured admin key (no key id) cannot be revoked.
     if (!principal.keyId || !extra.secret) return principal;
     let now: Principal | null;
     try {
-      now = await this.o.services.keys.authenticate(extra.secret);
+      now = await this.o.services.keys.authenticate(extra.secret, { waitIfStale });
     } catch {
       // Postgres away: nobody can revoke a key meanwhile, so the key as checked at connect holds.
       return principal;
@@ -284,7 +284,8 @@ export class SubscriptionServer {
       if (!extra.secret || !extra.principal?.keyId) continue;
       let ok = verdicts.get(extra.secret);
       if (!ok) {
-        ok = this.stillValid(extra).then((p) => p !== null);
+        // Nothing waits on this check, so a stale cache entry is checked before it answers.
+        ok = this.stillValid(extra, true).then((p) => p !== null);
         verdicts.set(extra.secret, ok);
       }
       if (!(await ok)) {

@@ -33,4 +33,30 @@ describe('key cache', () => {
     await keys.authenticate(made[made.length - 1]);
     expect(keys.lookups - afterValid).toBe(12_000);
   }, 60_000);
+
+  it('serves a valid key past its TTL while it is checked again, and refuses it once the check finds it revoked', async () => {
+    // Two stores on one database, as two gateways: one revokes, the other has the key cached.
+    const gateway = new KeyStore(stack.app.ds, undefined, 300);
+    const other = new KeyStore(stack.app.ds, undefined, 300);
+    const { record, secret } = await other.create('key-cache-swr', Role.OPERATOR);
+    expect(await gateway.authenticate(secret)).toMatchObject({ tenant: 'key-cache-swr' });
+    await other.revoke(record.id);
+    await new Promise((r) => setTimeout(r, 400)); // past the TTL, within two
+    // Hold the table, as a slow Postgres would: the stale entry is answered at once.
+    const runner = stack.app.ds.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query('LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE');
+    const t0 = performance.now();
+    expect(await gateway.authenticate(secret)).toMatchObject({ tenant: 'key-cache-swr' });
+    expect(performance.now() - t0).toBeLessThan(100);
+    // The periodic socket check waits for the answer instead.
+    const strict = gateway.authenticate(secret, { waitIfStale: true });
+    await new Promise((r) => setTimeout(r, 200));
+    await runner.rollbackTransaction();
+    await runner.release();
+    expect(await strict).toBeNull();
+    // Once the check has answered, the revoked key is refused.
+    expect(await gateway.authenticate(secret)).toBeNull();
+  });
 });
