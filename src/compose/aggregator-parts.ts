@@ -11,6 +11,7 @@ import type { JobTypeCatalog } from '../model/job-type';
 import { Aggregator } from '../projection/aggregator';
 import type { AggregatorOptions } from '../projection/aggregator';
 import { Reconciler } from '../projection/reconciler';
+import { storedThroughMs } from '../projection/stored-mark';
 import { SubmissionRelay } from '../projection/submission-relay';
 import type { Metrics } from '../server/metrics';
 import type { EventStore } from '../store/event-store';
@@ -22,6 +23,8 @@ export interface AggregatorPartsDeps {
   config: Config;
   log: Logger;
   keys: BusKeys;
+  /** The process's shared connection (non-blocking commands). */
+  redis: Redis;
   ds: DataSource;
   jobStore: JobStore;
   eventStore: EventStore;
@@ -73,7 +76,11 @@ export async function startAggregatorParts(
     d.jobStore,
     d.durable ? [d.bullmq, d.durable] : [d.bullmq],
     log.child({ part: 'submission-relay' }),
-    { intervalMs: config.RELAY_INTERVAL_MS, graceMs: config.RELAY_AFTER_MS },
+    {
+      intervalMs: config.RELAY_INTERVAL_MS,
+      graceMs: config.RELAY_AFTER_MS,
+      storedThrough: () => storedThroughMs(d.redis, d.keys),
+    },
     undefined,
     (root, announce) => d.jobs.flows.redeliver(root, announce),
   );

@@ -37,6 +37,7 @@ export async function startApp(config: Config, log: Logger, parts: AppParts = {}
           config,
           log,
           keys,
+          redis,
           ds,
           jobStore,
           eventStore,

@@ -38,10 +38,17 @@ export interface WorkflowControl {
 export interface Lane {
   readonly backend: Backend;
   /**
-   * Hands new jobs to the engine with their QUEUED events: on BULLMQ in one transaction with
-   * the adds (never for a job BullMQ refused), on TEMPORAL just before the starts.
+   * Hands new jobs to the engine; their QUEUED events go on the bus once the engine holds
+   * them (on BULLMQ in the same transaction), never for a job it refused.
    */
   enqueue(jobs: JobRecord[]): Promise<JobEvent[]>;
+  /**
+   * True when the lane emits a submission's QUEUED after the engine's answer, in a second
+   * step: a gateway that dies between the two loses it, and the submission relay emits it.
+   */
+  readonly queuedAfterHandOver?: boolean;
+  /** Emits a submission's QUEUED for jobs the engine holds (the relay, after such a crash). */
+  announce(jobs: JobRecord[]): Promise<void>;
   /** Graceful cancellation; resolves to the status the job is in after asking. */
   cancel(job: JobRecord, reason: string): Promise<JobStatus>;
   /** A new run of a FAILED or CANCELLED job under the same id. */

@@ -42,3 +42,20 @@ export async function storedBelow(redis: Redis, keys: BusKeys): Promise<string |
   }
   return successor(String(g['last-delivered-id'] ?? '0-0'));
 }
+
+/**
+ * The time (ms) up to which every entry of the stream has been handled by the aggregators:
+ * `now` when their group has nothing pending and nothing left to read (an idle stream is
+ * stored through the present), else the time of storedBelow's id. Undefined while there is
+ * no stream.
+ */
+export async function storedThroughMs(
+  redis: Redis,
+  keys: BusKeys,
+  now = Date.now(),
+): Promise<number | undefined> {
+  const g = await groupInfo(redis, keys);
+  if (g && Number(g.pending ?? 0) === 0 && g.lag !== null && Number(g.lag ?? 1) === 0) return now;
+  const below = await storedBelow(redis, keys);
+  return below === undefined ? undefined : Number(below.split('-')[0]);
+}

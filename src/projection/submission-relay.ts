@@ -18,7 +18,16 @@ export interface SubmissionRelayOptions {
   graceMs?: number;
   /** Jobs checked per lane and pass. @defaultValue 200 */
   batchSize?: number;
+  /**
+   * The time (ms) up to which the aggregators have stored every entry (see storedThroughMs).
+   * With it, on a lane that emits a submission's QUEUED after the engine's answer, a job
+   * whose QUEUED a crash lost gets it from the relay.
+   */
+  storedThrough?: () => Promise<number | undefined>;
 }
+
+/** How far back a relay that has just started looks for jobs whose QUEUED was lost, ms. */
+const QUEUED_LOOKBACK_MS = 10 * 60_000;
 
 /**
  * The job row is the submission's outbox. A submission writes the row, then hands the job to
@@ -35,6 +44,9 @@ export class SubmissionRelay {
   private readonly cursors = new Map<Backend, JobCursor | undefined>();
   private readonly graceMs: number;
   private readonly batchSize: number;
+  private readonly storedThrough?: () => Promise<number | undefined>;
+  /** Per lane: jobs written up to here have been checked for a lost QUEUED. */
+  private readonly checkedThrough = new Map<Backend, Date>();
 
   constructor(
     private readonly jobs: JobStore,
@@ -51,6 +63,7 @@ export class SubmissionRelay {
   ) {
     this.graceMs = o.graceMs ?? 15_000;
     this.batchSize = o.batchSize ?? 200;
+    this.storedThrough = o.storedThrough;
     this.loop = new PeriodicPass(
       () => this.relayOnce(),
       o.intervalMs ?? 5000,
@@ -72,6 +85,37 @@ export class SubmissionRelay {
     const relayed: JobRecord[] = [];
     for (const lane of this.lanes) relayed.push(...(await this.relayLane(lane, now)));
     return relayed;
+  }
+
+  /**
+   * On a lane that emits a submission's QUEUED after the engine's answer, a gateway that dies
+   * between the two leaves a job the engine runs with no QUEUED. A submission emits it within
+   * moments, so once the aggregators have stored every entry up to a grace period after a row
+   * was written, a row with no QUEUED stored lost it: the relay emits it then (a submission's
+   * QUEUED, which starts no new run however late it lands). Each row is looked at once.
+   */
+  private async announceLost(lane: Lane, now: number): Promise<void> {
+    if (!lane.queuedAfterHandOver || !this.storedThrough) return;
+    const stored = await this.storedThrough();
+    if (stored === undefined) return;
+    const until = new Date(Math.min(now, stored) - this.graceMs);
+    const from = this.checkedThrough.get(lane.backend) ?? new Date(now - QUEUED_LOOKBACK_MS);
+    if (until <= from) return;
+    const rows = await this.jobs.withoutQueued(lane.backend, from, until, this.batchSize);
+    const last = rows.at(-1);
+    this.checkedThrough.set(
+      lane.backend,
+      rows.length === this.batchSize && last ? last.createdAt : until,
+    );
+    // One the engine does not hold is handed over, QUEUED and all, by relayJobs.
+    const held = await Promise.all(rows.map((j) => lane.exists(j).catch(() => false)));
+    const lost = rows.filter((_, i) => held[i]);
+    if (!lost.length) return;
+    await lane.announce(lost);
+    this.log.warn(
+      { backend: lane.backend, jobs: lost.map((j) => j.id) },
+      'submission relay emitted the QUEUED a crash lost',
+    );
   }
 
   /** Flows whose root the engine does not hold: each goes to the engine again, whole. */
@@ -97,6 +141,7 @@ export class SubmissionRelay {
   }
 
   private async relayLane(lane: Lane, now: number): Promise<JobRecord[]> {
+    await this.announceLost(lane, now);
     const flows = await this.relayFlows(lane, now);
     return [...flows, ...(await this.relayJobs(lane, now))];
   }

@@ -266,6 +266,27 @@ export class JobStore {
     );
   }
 
+  /**
+   * Jobs of `backend` written after `after` and up to `until`, with no QUEUED event stored,
+   * in created_at order (flow nodes left out: their QUEUED goes before the engine call).
+   * Finished or not: the relay's check for a submission whose QUEUED a crash lost.
+   */
+  async withoutQueued(
+    backend: Backend,
+    after: Date,
+    until: Date,
+    limit: number,
+  ): Promise<JobRecord[]> {
+    const rows: JobRow[] = await this.ds.query(
+      `SELECT ${COLUMNS} FROM jobs j WHERE j.created_at > $2 AND j.created_at <= $3
+         AND j.backend = $1 AND j.parent_id IS NULL
+         AND NOT EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = j.id AND e.type = 'QUEUED')
+       ORDER BY j.created_at, j.id LIMIT $4`,
+      [backend, after, until, limit],
+    );
+    return rows.map(toRecord);
+  }
+
   /** One tenant's jobs per lane, queue and status (see tenantQueueCounts). */
   queueCounts(tenant: string): Promise<TenantQueueRow[]> {
     return tenantQueueCounts(this.ds, tenant);

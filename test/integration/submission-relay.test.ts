@@ -81,6 +81,35 @@ function relayCases(backend: Backend, open: () => Promise<AnyStack>): void {
     expect(types.filter((t) => t === 'COMPLETED')).toHaveLength(1);
   });
 
+  if (backend === Backend.TEMPORAL)
+    it(`gives a ${backend} job its engine ran with no QUEUED (the gateway died before its emit) one QUEUED`, async () => {
+      const r = row(backend, tenant);
+      await jobs.insert([r]);
+      // Started as the submission does, and the gateway gone before it emitted QUEUED.
+      const lane = (
+        stack.app.services.jobs as unknown as {
+          submission: {
+            lanes: Record<Backend, { redeliver(j: unknown[], a: boolean): Promise<void> }>;
+          };
+        }
+      ).submission.lanes[backend];
+      await lane.redeliver([{ ...r, createdAt: new Date(), lastEventId: null }], false);
+      const done = await waitForStatus(stack, r.id, ['SUCCEEDED'], 30_000);
+      expect(done.result).toEqual({ n: 1 });
+      await stack.waitFor(
+        async () => (await events(r.id)).includes('QUEUED'),
+        20_000,
+        'the relay to emit the lost QUEUED',
+      );
+      await new Promise((res) => setTimeout(res, 1500)); // a few more passes: still one
+      const types = await events(r.id);
+      expect(types.filter((t) => t === 'QUEUED')).toHaveLength(1);
+      expect(types.filter((t) => t === 'STARTED')).toHaveLength(1);
+      // A submission's QUEUED starts no new run: the job stays SUCCEEDED with its result.
+      const after = await getJob(stack, r.id);
+      expect(after).toMatchObject({ status: 'SUCCEEDED', result: { n: 1 } });
+    });
+
   it(`leaves a ${backend} job that reached its engine alone`, async () => {
     const key = await stack.createKey(tenant, 'OPERATOR');
     const r = await stack.gql<{ submitJob: { id: string } }>(

@@ -160,6 +160,11 @@ export class BullmqLane implements Lane {
     );
   }
 
+  /** The submission QUEUED of jobs BullMQ holds already. */
+  async announce(jobs: JobRecord[]): Promise<void> {
+    await this.emitter.emit(jobs.map((j) => this.submittedEvent(j)));
+  }
+
   async redeliver(jobs: JobRecord[], announce: boolean): Promise<void> {
     if (announce) await this.enqueueNow(jobs);
     else await this.add(jobs);

@@ -94,7 +94,14 @@ export class TemporalLane implements DurableLane {
   }
 
   enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
-    return this.starts.enqueue(jobs);
+    return this.starts.enqueue(jobs, (j) => this.exists(j));
+  }
+
+  /** Temporal's start and the QUEUED emit are two steps (see TemporalStarts.enqueue). */
+  readonly queuedAfterHandOver = true;
+
+  announce(jobs: JobRecord[]): Promise<void> {
+    return this.starts.announce(jobs);
   }
 
   /** Flows on this lane: trees of child workflows. */

@@ -19,6 +19,16 @@ import { SUBMITTED } from '../../model/status-model';
 import { temporalPriority } from './temporal-priority';
 import { translated } from './temporal-errors';
 
+/** How long a start whose answer was an error waits to learn whether Temporal holds it, ms. */
+const HOLDS_PROBE_MS = 3000;
+
+/** Whether `probe` says true within `ms`; false when it says no, fails or takes longer. */
+const heldWithin = (probe: Promise<boolean>, ms: number): Promise<boolean> =>
+  Promise.race([
+    probe.catch(() => false),
+    new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref()),
+  ]);
+
 /** What starting workflows needs of the lane's options. */
 export interface StartOptions {
   /** Task queues are `${prefix}-${queue}`. */
@@ -118,19 +128,42 @@ export class TemporalStarts {
   }
 
   /**
-   * Emits the jobs' QUEUED, then starts their workflows. On this lane QUEUED goes first: a
-   * workflow start and a Redis write cannot be one step, and emitting after the start loses
-   * the QUEUED for good when the gateway dies between Temporal's answer and the emit (the
-   * submit-crash drill hit it, with no way for the relay to tell such a job from one whose
-   * QUEUED was stored). This order keeps QUEUED before STARTED; its cost is that a start
-   * Temporal refuses leaves a QUEUED for a job whose row the submission takes back.
+   * Starts the jobs' workflows, then emits QUEUED for those Temporal holds: never for a
+   * workflow it refused. A start whose answer was an error Temporal may have applied all the
+   * same (a lost reply, an id already started) is checked with `holds`, for up to 3 s; a
+   * workflow Temporal holds counts as started. Should a job stay refused or unknown, the
+   * others' QUEUED still go out before the error does. A workflow may start before its QUEUED
+   * lands; foldEvent keeps that order harmless. A gateway that dies between a start and the
+   * emit loses that QUEUED: the submission relay emits it (queuedAfterHandOver).
    */
-  async enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
+  async enqueue(
+    jobs: JobRecord[],
+    holds: (job: JobRecord) => Promise<boolean> = async () => false,
+  ): Promise<JobEvent[]> {
     if (jobs.length === 0) return [];
     const options = jobs.map((j) => this.options(j, j.delayMs ?? 0));
-    const events = await this.o.emitter.emit(jobs.map((j) => this.submittedEvent(j)));
-    await Promise.all(jobs.map((j, i) => this.start(j, this.workflowType(j), options[i])));
+    const outcomes = await Promise.all(
+      jobs.map(async (j, i): Promise<unknown> => {
+        try {
+          await this.start(j, this.workflowType(j), options[i]);
+          return null;
+        } catch (err) {
+          const refused = err instanceof AppError && err.code === ErrorCode.BAD_USER_INPUT;
+          if (!refused && (await heldWithin(holds(j), HOLDS_PROBE_MS))) return null;
+          return err ?? new Error('Temporal refused the start');
+        }
+      }),
+    );
+    const held = jobs.filter((_, i) => outcomes[i] === null);
+    const events = await this.o.emitter.emit(held.map((j) => this.submittedEvent(j)));
+    const refusal = outcomes.find((o) => o !== null);
+    if (refusal) throw refusal;
     return events;
+  }
+
+  /** The submission QUEUED of jobs whose workflows Temporal holds already. */
+  async announce(jobs: JobRecord[]): Promise<void> {
+    await this.o.emitter.emit(jobs.map((j) => this.submittedEvent(j)));
   }
 
   async redeliver(jobs: JobRecord[], announce: boolean): Promise<void> {
