@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { JobEvent } from '../src/model/job-event';
-import { maskPaths } from '../src/model/mask';
+import { MASK, maskPaths } from '../src/model/mask';
 import { Role } from '../src/model/enums';
 import { assertEventCursor } from '../src/model/stream-id';
 import { JSONScalar } from '../schema/scalars';
@@ -12,6 +12,8 @@ import { JobEventObject } from '../schema/job-event.type';
 import { JobFilterInput } from '../schema/job-filter.input';
 import { JobType } from '../schema/job.type';
 import { WorkflowExecutionType } from '../schema/workflow-execution.type';
+import { FlowKeyType } from '../schema/flow-control.type';
+import { FLOW_OPTIONS } from '../src/model/flow-control';
 import type { WorkflowInfo } from '../src/model/workflow-info';
 
 /**
@@ -65,6 +67,22 @@ export class JobResolver {
     return ctx.principal.role === Role.VIEWER
       ? maskPaths(pathsOf(job, ctx), job.result)
       : job.result;
+  }
+
+  @FieldResolver(() => [FlowKeyType], {
+    description:
+      "The key each of its type's flow-control options took from the input: what it ran under. VIEWERs see a key from a sensitive field masked.",
+  })
+  flowKeys(@Root() job: JobRecord, @Ctx() ctx: GraphContext): FlowKeyType[] {
+    const keys = job.flowKeys;
+    if (!keys) return [];
+    const fc = ctx.services.jobs.jobType(job.type)?.flowControl ?? {};
+    const masked = ctx.principal.role === Role.VIEWER ? pathsOf(job, ctx) : [];
+    return FLOW_OPTIONS.filter((o) => keys[o] !== undefined).map((option) => {
+      const path = fc[option]?.key ?? '';
+      const hidden = masked.includes(path.replace(/^input\./, ''));
+      return { option, path, value: hidden ? MASK : (keys[option] as string) };
+    });
   }
 
   @FieldResolver(() => WorkflowExecutionType, {

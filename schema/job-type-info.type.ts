@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Backend } from './enums';
 import { DateTimeScalar, JSONScalar } from './scalars';
+import { FlowControlType } from './flow-control.type';
 
 @ObjectType('JobTypeInfo', {
   description: 'A registered job type: what submitJob accepts in `type`.',
@@ -48,4 +49,8 @@ export class JobTypeInfoType {
   timeoutMs: number;
   @Field(() => DateTimeScalar, { description: 'When the current definition was registered.' })
   registeredAt: Date;
+  @Field(() => FlowControlType, {
+    description: 'Per-key concurrency, rate limit, debounce and deduplication.',
+  })
+  flowControl: FlowControlType;
 }

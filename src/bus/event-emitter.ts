@@ -69,6 +69,8 @@ type EmitCapable = Redis & {
 /** Writes events to the bus. Safe to share; one per process is enough. */
 export class BusEmitter {
   private readonly redis: EmitCapable;
+  /** The connection it emits on; other small commands of the same process may share it. */
+  readonly connection: Redis;
 
   constructor(
     redis: Redis,
@@ -80,6 +82,7 @@ export class BusEmitter {
     if (!('jobgateEmitHeld' in redis))
       redis.defineCommand('jobgateEmitHeld', { lua: EMIT_HELD_LUA });
     this.redis = redis as EmitCapable;
+    this.connection = redis;
   }
 
   /** Emits made in one turn of the event loop share one script call (see Coalescer). */

@@ -11,6 +11,8 @@ import type { JobTypeCatalog, JobTypeDefinition } from '../model/job-type';
 import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../model/submission';
 import type { Submission, SubmissionLimits } from '../model/submission';
 import { route } from '../router';
+import { flowKeysOf, hasFlowControl } from '../model/flow-control';
+import type { FlowKeys } from '../model/flow-control';
 import type { JobStore } from '../store/job-store';
 import type { Lanes } from './lanes-access';
 import { laneOf } from './lanes-access';
@@ -85,6 +87,12 @@ export class SubmissionService {
       );
     }
     laneOf(this.lanes, decision.backend);
+    const flowKeys = this.flowKeys(type, input, field);
+    // A debounced job waits its debounce time at least: a later one of its key replaces it meanwhile.
+    const delayMs =
+      flowKeys?.debounce !== undefined
+        ? Math.max(s.delayMs ?? 0, type.flowControl.debounce?.ms ?? 0)
+        : s.delayMs;
     return {
       id: randomUUID(),
       tenant: p.tenant,
@@ -92,7 +100,7 @@ export class SubmissionService {
       backend: decision.backend,
       routingReason: decision.reason,
       queue: type.queue,
-      status: (s.delayMs ?? 0) > 0 ? JobStatus.DELAYED : JobStatus.QUEUED,
+      status: (delayMs ?? 0) > 0 ? JobStatus.DELAYED : JobStatus.QUEUED,
       priority: s.priority ?? Priority.NORMAL,
       progress: 0,
       attempts: 0,
@@ -101,13 +109,28 @@ export class SubmissionService {
       result: null,
       error: null,
       idempotencyKey: s.idempotencyKey ?? null,
-      delayMs: s.delayMs ?? null,
+      delayMs: delayMs ?? null,
       maskedPaths: type.sensitiveFields.length ? [...type.sensitiveFields] : null,
+      flowKeys,
       createdAt: new Date(),
       startedAt: null,
       finishedAt: null,
       lastEventId: null,
     };
+  }
+
+  /** The key of each of the type's flow-control options, from the input; null when it has none. */
+  private flowKeys(type: JobTypeDefinition, input: unknown, field: string): FlowKeys | null {
+    if (!hasFlowControl(type.flowControl)) return null;
+    const read = flowKeysOf(type.flowControl, input);
+    if ('missing' in read) {
+      const { option, path } = read.missing;
+      throw badInput(
+        `${field}.${path}: job type '${type.name}' keys its ${option} on ${path}, so the input needs a string, number or boolean there`,
+        `${field}.${path}`,
+      );
+    }
+    return read.keys;
   }
 
   private normalizeInput(type: JobTypeDefinition, raw: unknown, field: string): unknown {
@@ -208,12 +231,14 @@ export class SubmissionService {
     // their id, so nothing runs twice).
     const order = [Backend.TEMPORAL, Backend.BULLMQ];
     let accepted = false;
+    const dropped = new Set<string>();
     for (let i = 0; i < order.length; i++) {
       const jobs = toRun.filter((j) => j.backend === order[i]);
       if (!jobs.length) continue;
       try {
-        await laneOf(this.lanes, order[i]).enqueue(jobs);
+        const { joined } = await laneOf(this.lanes, order[i]).enqueue(jobs);
         accepted = true;
+        if (joined.size) for (const id of await this.join(p, result, joined)) dropped.add(id);
       } catch (err) {
         if (accepted || (await engineMayHold(laneOf(this.lanes, order[i]), jobs))) {
           accepted = true;
@@ -227,7 +252,28 @@ export class SubmissionService {
           : unavailable(`${ENGINE[order[i]]} refused the submission: ${(err as Error).message}`);
       }
     }
-    this.hooks.onSubmitted?.(toRun);
+    this.hooks.onSubmitted?.(dropped.size ? toRun.filter((j) => !dropped.has(j.id)) : toRun);
     return result;
+  }
+
+  /**
+   * Jobs their engine joined to an earlier job of their deduplication key: their rows go,
+   * and the submission answers the job each joined, as an idempotency key does. Returns the
+   * ids of the rows removed.
+   */
+  private async join(
+    p: Principal,
+    result: JobRecord[],
+    joined: Map<string, string>,
+  ): Promise<string[]> {
+    const earlier = await this.jobs.findByIds([...new Set(joined.values())], p.tenant);
+    const gone = [...joined].filter(([, to]) => earlier.has(to));
+    await this.jobs.deleteMany(gone.map(([id]) => id));
+    for (let i = 0; i < result.length; i++) {
+      const to = joined.get(result[i].id);
+      const hit = to ? earlier.get(to) : undefined;
+      if (hit) result[i] = hit;
+    }
+    return gone.map(([id]) => id);
   }
 }

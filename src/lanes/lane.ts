@@ -34,6 +34,15 @@ export interface WorkflowControl {
   describe(jobs: readonly JobRecord[]): Promise<Map<string, WorkflowInfo | null>>;
 }
 
+/** What an engine did with the new jobs a lane handed it. */
+export interface HandOver {
+  /**
+   * New jobs the engine joined to an earlier job of their deduplication key instead of taking
+   * them: new job id to the id of the job it joined. Every other job it holds now.
+   */
+  joined: Map<string, string>;
+}
+
 /** What the job services ask of an engine; BULLMQ and TEMPORAL each implement it. */
 export interface Lane {
   readonly backend: Backend;
@@ -41,7 +50,7 @@ export interface Lane {
    * Hands new jobs to the engine; their QUEUED events go on the bus once the engine holds
    * them (on BULLMQ in the same transaction), never for a job it refused.
    */
-  enqueue(jobs: JobRecord[]): Promise<JobEvent[]>;
+  enqueue(jobs: JobRecord[]): Promise<HandOver>;
   /**
    * True when the lane emits a submission's QUEUED after the engine's answer, in a second
    * step: a gateway that dies between the two loses it, and the submission relay emits it.

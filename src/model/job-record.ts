@@ -1,5 +1,6 @@
 import type { Backend, JobStatus, Priority } from './enums';
 import type { ChildFailurePolicy } from './flow';
+import type { FlowKeys } from './flow-control';
 
 /** A job as the store keeps it; what the GraphQL `Job` type is built from. */
 export interface JobRecord {
@@ -35,4 +36,6 @@ export interface JobRecord {
    * job was submitted from its type's sensitive fields; null or absent when none.
    */
   maskedPaths?: string[] | null;
+  /** The key each of its type's flow-control options took from the input; null or absent when none. */
+  flowKeys?: FlowKeys | null;
 }

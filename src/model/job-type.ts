@@ -1,4 +1,5 @@
 import type { Backend } from './enums';
+import type { FlowControl } from './flow-control';
 
 /** A JSON Schema object, as accepted by ajv. */
 export type JsonSchema = Record<string, unknown>;
@@ -39,6 +40,8 @@ export interface JobTypeDefinition {
   workflowName: string | null;
   /** Input paths VIEWERs see masked: a field (`ssn`), a nested one (`card.number`) or one in each element of an array (`items[].secret`); fixed on each job when it is submitted. */
   sensitiveFields: string[];
+  /** Per-key concurrency, rate limit, debounce and deduplication. @defaultValue {} */
+  flowControl: FlowControl;
   /** Hash of everything above: changes when a worker registers a different definition. */
   version: string;
   /** When this version was first registered. */
@@ -54,8 +57,11 @@ export interface JobTypeDefinition {
 /** What a worker sends to register a type: the definition without the registry's own fields. */
 export type JobTypeRegistration = Omit<
   JobTypeDefinition,
-  'version' | 'registeredAt' | 'schemaProblem'
->;
+  'version' | 'registeredAt' | 'schemaProblem' | 'flowControl'
+> & {
+  /** @defaultValue {} (an SDK from before flow control sends none) */
+  flowControl?: FlowControl;
+};
 
 /** The job types known to a process, as the submit path reads them: cached, synchronous. */
 export interface JobTypeCatalog {

@@ -30,6 +30,10 @@ export function definitionOf(s: StoredJobType): JobTypeDefinition {
     workflowOnly: d.workflowOnly ?? false,
     workflowName: d.workflowName ?? null,
     sensitiveFields: list(d.sensitiveFields),
+    flowControl:
+      d.flowControl && typeof d.flowControl === 'object' && !Array.isArray(d.flowControl)
+        ? (d.flowControl as JobTypeDefinition['flowControl'])
+        : {},
     version: s.version,
     registeredAt: new Date(s.registeredAt),
   };

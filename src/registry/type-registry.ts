@@ -7,6 +7,7 @@ import { JobTypeStore } from '../store/job-type-store';
 import type { JobTypeVersion, VersionedRegistration } from '../store/job-type-store';
 import { definitionOf } from './definition-defaults';
 import { prepareValidators, schemaProblem } from './input-validator';
+import { flowControlProblem } from '../model/flow-control';
 import { SchemaRefusedError } from './schema-refused-error';
 import { DEFAULT_SCHEMA_LIMITS } from './schema-limits';
 import type { SchemaLimits } from './schema-limits';
@@ -170,7 +171,8 @@ export class TypeRegistry implements JobTypeCatalog {
     // Vetted and compiled here, off the submission path; a refused version is marked so that
     // its submissions get a clear error (a row written by hand or by an older gateway).
     for (const d of defs) {
-      const problem = prepareValidators(d, this.limits);
+      const problem =
+        prepareValidators(d, this.limits) ?? flowControlProblem(d.flowControl, d.inputSchema);
       if (problem) {
         d.schemaProblem = problem;
         if (this.types.get(d.name)?.version !== d.version)
@@ -209,7 +211,9 @@ export class TypeRegistry implements JobTypeCatalog {
     }
     const refused: { name: string; problem: string }[] = [];
     const accepted = types.filter((t) => {
-      const problem = schemaProblem(t, this.limits);
+      const problem =
+        schemaProblem(t, this.limits) ??
+        flowControlProblem(t.flowControl ?? {}, t.inputSchema ?? {});
       if (problem) refused.push({ name: t.name, problem });
       return !problem;
     });

@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../model/job-type';
 import type { JobScheduleOptions } from './schedule-options';
+import type { FlowControl } from '../model/flow-control';
 
 /** The brand every definition carries, shared across copies of the package. */
 export const DEFINITION = Symbol.for('jobgate.definition');
@@ -72,6 +73,14 @@ export interface JobOptions<S extends SchemaLike | undefined = undefined, O = un
   sensitive?: string[];
   /** Schedules of this type, upserted by a worker when it registers the type. */
   schedules?: JobScheduleOptions<InferInput<S>>[];
+  /** At most `limit` attempts of one key at once, across every worker (`key`: a path into the input, `input.accountId`). */
+  concurrency?: FlowControl['concurrency'];
+  /** At most `max` starts of one key per `perMs`, across every worker. */
+  rateLimit?: FlowControl['rateLimit'];
+  /** A job waits `ms`; a later submission of its key meanwhile replaces it (the earlier ends CANCELLED) and waits again. */
+  debounce?: FlowControl['debounce'];
+  /** A submission whose key matches a job accepted within `ttlMs` (without it: one not finished) returns that job. */
+  deduplicate?: FlowControl['deduplicate'];
   run(input: InferInput<S>, ctx: JobContext): Promise<O>;
 }
 
@@ -124,6 +133,14 @@ export interface WorkflowOptions<S extends SchemaLike | undefined = undefined> {
   sensitive?: string[];
   /** Schedules that start this workflow (Temporal Schedules), as defineJob's `schedules`. */
   schedules?: JobScheduleOptions<InferInput<S>>[];
+  /** At most `limit` attempts of one key at once, across every worker (`key`: a path into the input, `input.accountId`). */
+  concurrency?: FlowControl['concurrency'];
+  /** At most `max` starts of one key per `perMs`, across every worker. */
+  rateLimit?: FlowControl['rateLimit'];
+  /** A job waits `ms`; a later submission of its key meanwhile replaces it (the earlier ends CANCELLED) and waits again. */
+  debounce?: FlowControl['debounce'];
+  /** A submission whose key matches a job accepted within `ttlMs` (without it: one not finished) returns that job. */
+  deduplicate?: FlowControl['deduplicate'];
 }
 
 /** A TEMPORAL-only type whose code is a Temporal workflow. */

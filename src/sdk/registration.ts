@@ -5,6 +5,8 @@ import { DefinitionError } from './definition-error';
 import { DEFINITION } from './definition-types';
 import type { JobDefinition, SchemaLike, WorkflowDefinition } from './definition-types';
 import { toJsonSchema } from './json-schema';
+import { FLOW_OPTIONS, flowControlProblem } from '../model/flow-control';
+import type { FlowControl } from '../model/flow-control';
 
 /** Defaults of `defineJob`, as the contract states them. */
 export const JOB_DEFAULTS = {
@@ -30,8 +32,23 @@ function schemaOf(name: string, field: string, schema: SchemaLike | undefined): 
   }
 }
 
+/**
+ * The flow-control options of a definition, copied field by field; a DefinitionError naming
+ * the type and option when a key path is not a declared field of the input schema.
+ */
+function flowControlOf(name: string, o: FlowControl, inputSchema: JsonSchema): FlowControl {
+  const fc: FlowControl = {};
+  for (const option of FLOW_OPTIONS)
+    if (o[option] !== undefined) (fc as Record<string, unknown>)[option] = { ...o[option] };
+  const problem = flowControlProblem(fc, inputSchema);
+  if (problem) throw new DefinitionError(name, null, problem);
+  return fc;
+}
+
 /** What a worker registers for a definition: every default filled in, schemas as JSON Schema. */
-export function toRegistration(def: JobDefinition | WorkflowDefinition): JobTypeRegistration {
+export function toRegistration(
+  def: JobDefinition | WorkflowDefinition,
+): JobTypeRegistration & { flowControl: FlowControl } {
   const o = def.options;
   const common = {
     name: def.name,
@@ -40,6 +57,7 @@ export function toRegistration(def: JobDefinition | WorkflowDefinition): JobType
     inputSchema: schemaOf(def.name, 'input', o.input),
     sensitiveFields: [...(o.sensitive ?? [])],
   };
+  const flowControl = flowControlOf(def.name, o, common.inputSchema);
   if (def[DEFINITION] === 'job') {
     const j = (def as JobDefinition).options;
     return {
@@ -53,6 +71,7 @@ export function toRegistration(def: JobDefinition | WorkflowDefinition): JobType
       queries: [],
       workflowOnly: false,
       workflowName: null,
+      flowControl,
     };
   }
   const w = (def as WorkflowDefinition).options;
@@ -70,6 +89,7 @@ export function toRegistration(def: JobDefinition | WorkflowDefinition): JobType
     queries: [...(w.queries ?? [])],
     workflowOnly: true,
     workflowName: w.workflowName,
+    flowControl,
   };
 }
 

@@ -10,6 +10,7 @@ import { Retention1732000000005 } from '../../migrations/1732000000005-retention
 import { Flows1732000000006 } from '../../migrations/1732000000006-flows';
 import { RefusedRecords1732000000010 } from '../../migrations/1732000000010-refused-records';
 import { JobMaskedPaths1732000000011 } from '../../migrations/1732000000011-job-masked-paths';
+import { JobFlowKeys1732000000012 } from '../../migrations/1732000000012-job-flow-keys';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { JobEntity } from './entities/job.entity';
@@ -37,6 +38,7 @@ export const migrations = [
   Flows1732000000006,
   RefusedRecords1732000000010,
   JobMaskedPaths1732000000011,
+  JobFlowKeys1732000000012,
 ];
 
 /** Statement timeout of the pool of normal queries unless one is given, ms. */

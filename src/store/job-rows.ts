@@ -2,6 +2,7 @@ import { formatStreamId } from '../model/stream-id';
 import type { Backend, JobStatus, Priority } from '../model/enums';
 import type { ChildFailurePolicy } from '../model/flow';
 import type { JobRecord } from '../model/job-record';
+import type { FlowKeys } from '../model/flow-control';
 
 export type NewJobRow = Omit<
   JobRecord,
@@ -18,7 +19,7 @@ export type NewJobRow = Omit<
 /** Every column of `jobs` a JobRecord is read from. */
 export const COLUMNS = `id, tenant, type, backend, routing_reason, queue, status, priority, progress, attempts,
   max_attempts, input, result, error, idempotency_key, delay_ms, created_at, started_at, finished_at,
-  last_event_ms, last_event_seq, schedule_id, parent_id, on_failure, masked_paths`;
+  last_event_ms, last_event_seq, schedule_id, parent_id, on_failure, masked_paths, flow_keys`;
 
 /** A `jobs` row as pg returns it. */
 export interface JobRow {
@@ -47,6 +48,7 @@ export interface JobRow {
   parent_id: string | null;
   on_failure: string | null;
   masked_paths: string[] | null;
+  flow_keys: FlowKeys | null;
 }
 
 /** A row as a JobRecord. */
@@ -78,4 +80,5 @@ export const toRecord = (r: JobRow): JobRecord => ({
   parentId: r.parent_id,
   onFailure: r.on_failure as ChildFailurePolicy | null,
   maskedPaths: r.masked_paths,
+  flowKeys: r.flow_keys,
 });

@@ -44,9 +44,9 @@ export class JobStore {
   private async insertNow(rows: NewJobRow[], allOrNothing = false): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await this.ds.query(
-      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id, parent_id, on_failure, masked_paths)
-       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id, r.parent_id, r.on_failure, r.masked_paths
-       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text, parent_id text, on_failure text, masked_paths text[])
+      `INSERT INTO jobs (id, tenant, type, backend, routing_reason, queue, status, priority, max_attempts, input, idempotency_key, delay_ms, created_at, schedule_id, parent_id, on_failure, masked_paths, flow_keys)
+       SELECT r.id, r.tenant, r.type, r.backend, r.routing_reason, r.queue, r.status, r.priority, r.max_attempts, r.input, r.idempotency_key, r.delay_ms, COALESCE(r.created_at, now()), r.schedule_id, r.parent_id, r.on_failure, r.masked_paths, r.flow_keys
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, tenant text, type text, backend text, routing_reason text, queue text, status text, priority text, max_attempts int, input jsonb, idempotency_key text, delay_ms int, created_at timestamptz, schedule_id text, parent_id text, on_failure text, masked_paths text[], flow_keys jsonb)
        ${allOrNothing ? '' : 'ON CONFLICT DO NOTHING'}
        RETURNING id`,
       [
@@ -69,6 +69,7 @@ export class JobStore {
             parent_id: r.parentId ?? null,
             on_failure: r.onFailure ?? null,
             masked_paths: r.maskedPaths?.length ? r.maskedPaths : null,
+            flow_keys: r.flowKeys && Object.keys(r.flowKeys).length ? r.flowKeys : null,
           })),
         ),
       ],

@@ -1,6 +1,7 @@
 import type { Priority } from '../../model/enums';
 import type { OverlapPolicy } from '../../model/schedule';
 import type { ChildFailurePolicy, ChildOutcome } from '../../model/flow';
+import type { FlowKeys } from '../../model/flow-control';
 
 /** A flow node's place in its tree, kept in its BullMQ job data. */
 export interface FlowJobData {
@@ -29,6 +30,8 @@ export interface BullmqJobData {
   deferrals?: number;
   /** Set on the nodes of a flow. */
   flow?: FlowJobData;
+  /** The job's flow-control keys (see FlowKeys), for the worker's per-key gate. */
+  keys?: FlowKeys;
 }
 
 /** BullMQ key prefix under the deployment's prefix. */

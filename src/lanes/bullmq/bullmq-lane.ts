@@ -1,18 +1,20 @@
 import { Job as BullJob, Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { BusKeys } from '../../bus/bus-keys';
 import type { BusEmitter } from '../../bus/event-emitter';
 import type { JobEvent, NewJobEvent } from '../../model/job-event';
 import type { JobTypeCatalog } from '../../model/job-type';
-import type { Lane, RunOutcome } from '../lane';
+import type { HandOver, Lane, RunOutcome } from '../lane';
 import { conflict } from '../../model/app-error';
 import { Backend, JobEventType, JobStatus } from '../../model/enums';
 import type { JobRecord } from '../../model/job-record';
 import { Coalescer } from '../../coalescer';
 import { bullPrefix, CANCELLED_REASON, cancelMarkerKey } from './bullmq-job-data';
 import type { BullmqJobData } from './bullmq-job-data';
-import { bullmqPriority } from './bullmq-priority';
+import { fairPriority } from './bullmq-priority';
+import { fairName } from '../flow-gate-keys';
+import { scopedKey } from '../../model/flow-control';
 import { BullmqFlows } from './bullmq-flows';
 import type { QueueCounts } from '../../model/queue-counts';
 import { repeatStrategy } from './bullmq-repeat';
@@ -23,7 +25,11 @@ const dataOf = (j: JobRecord): BullmqJobData => ({
   tenant: j.tenant,
   input: j.input,
   ...(j.scheduleId ? { scheduleId: j.scheduleId, trigger: true } : {}),
+  ...(j.flowKeys ? { keys: j.flowKeys } : {}),
 });
+
+/** How long a key's count of waiting jobs lives after its last submission, ms. */
+const FAIR_COUNT_TTL_MS = 24 * 3_600_000;
 
 const eventOf = (
   job: JobRecord,
@@ -73,12 +79,32 @@ export class BullmqLane implements Lane {
     return q;
   }
 
-  /** BullMQ options of a job: its id, priority, delay, attempts and backoff. */
-  options(job: JobRecord): JobsOptions {
+  /** BullMQ's deduplication of a debounced or deduplicated job (see FlowControl). */
+  private deduplication(job: JobRecord): JobsOptions['deduplication'] {
+    const fc = this.catalog.find(job.type)?.flowControl;
+    const keys = job.flowKeys;
+    if (fc?.debounce && keys?.debounce !== undefined) {
+      // Debounce mode: the delayed job with the id is replaced, and the wait starts again.
+      const ms = Math.max(job.delayMs ?? 0, 1);
+      const id = scopedKey('debounce', job.tenant, job.type, keys.debounce);
+      return { id, ttl: ms, extend: true, replace: true };
+    }
+    if (fc?.deduplicate && keys?.deduplicate !== undefined) {
+      const id = scopedKey('deduplicate', job.tenant, job.type, keys.deduplicate);
+      // Throttle mode with a TTL; without one, simple mode: until the job finishes.
+      return fc.deduplicate.ttlMs ? { id, ttl: fc.deduplicate.ttlMs } : { id };
+    }
+    return undefined;
+  }
+
+  /** BullMQ options of a job: its id, priority (with its fair turn), delay, attempts, backoff and deduplication. */
+  options(job: JobRecord, turn?: number): JobsOptions {
     const def = this.catalog.find(job.type);
+    const deduplication = this.deduplication(job);
     return {
       jobId: job.id,
-      priority: bullmqPriority[job.priority],
+      priority: fairPriority(job.priority, turn),
+      ...(deduplication ? { deduplication } : {}),
       delay: job.delayMs ?? 0,
       attempts: job.maxAttempts,
       backoff: { type: 'exponential', delay: def?.backoffMs ?? 1000, jitter: 0.5 },
@@ -98,7 +124,7 @@ export class BullmqLane implements Lane {
   }
 
   /** Concurrent enqueues share one emit and one addBulk per queue (see Coalescer). */
-  private readonly enqueues = new Coalescer<JobRecord, JobEvent>((jobs) => this.enqueueNow(jobs));
+  private readonly enqueues = new Coalescer<JobRecord, string>((jobs) => this.enqueueNow(jobs));
 
   /** A new job's QUEUED as a submission announces it: it starts no new run (see foldEvent). */
   private submittedEvent(job: JobRecord): NewJobEvent {
@@ -107,8 +133,54 @@ export class BullmqLane implements Lane {
   }
 
   /** Adds jobs and emits their QUEUED events, in one transaction (see enqueueNow). */
-  enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
-    return this.enqueues.submit(jobs);
+  async enqueue(jobs: JobRecord[]): Promise<HandOver> {
+    const held = await this.enqueues.submit(jobs);
+    const joined = new Map<string, string>();
+    jobs.forEach((j, i) => {
+      if (held[i] !== j.id) joined.set(j.id, held[i]);
+    });
+    return { joined };
+  }
+
+  /**
+   * Each job's fair turn: the count of jobs of its key waiting (see fairPriority), raised by
+   * one for it; the worker lowers it when the job first starts. Jobs of types with no
+   * concurrency or rate-limit key take no turn and cost no call.
+   */
+  private async fairTurns(jobs: JobRecord[]): Promise<(number | undefined)[]> {
+    const names = jobs.map((j) =>
+      fairName(this.catalog.find(j.type)?.flowControl, j.flowKeys, j.tenant, j.type),
+    );
+    if (names.every((n) => n === undefined)) return names.map(() => undefined);
+    const p = this.redis.pipeline();
+    for (const n of names) {
+      if (n === undefined) continue;
+      p.incr(`${this.prefix}:fc:fair:${n}`);
+      p.pexpire(`${this.prefix}:fc:fair:${n}`, FAIR_COUNT_TTL_MS);
+    }
+    const results = (await p.exec()) ?? [];
+    let at = 0;
+    return names.map((n) => {
+      if (n === undefined) return undefined;
+      const [err, count] = results[at];
+      at += 2;
+      return err ? undefined : Number(count) - 1;
+    });
+  }
+
+  /** The CANCELLED of a debounced job that a later one of its key replaced in BullMQ. */
+  private async replaced(jobs: JobRecord[], before: (string | null)[], held: string[]) {
+    const events = jobs.flatMap((j, i) =>
+      before[i] && before[i] !== j.id && held[i] === j.id
+        ? [
+            eventOf({ ...j, id: before[i] as string }, JobEventType.CANCELLED, {
+              message: `debounced: replaced by job ${j.id}, a later submission of its key`,
+              meta: { replacedBy: j.id },
+            }),
+          ]
+        : [],
+    );
+    if (events.length) await this.emitter.emit(events);
   }
 
   /**
@@ -116,17 +188,24 @@ export class BullmqLane implements Lane {
    * connection: a job's QUEUED enters the stream only when its add stored it (the emit checks
    * each job's key), and before any worker can take it (so before its STARTED).
    */
-  private async enqueueNow(jobs: JobRecord[]): Promise<JobEvent[]> {
+  private async enqueueNow(jobs: JobRecord[]): Promise<string[]> {
     const client = await this.queue(jobs[0].queue).client;
+    const turns = await this.fairTurns(jobs);
+    const options = jobs.map((j, i) => this.options(j, turns[i]));
     const tx = client.multi();
+    // Which job each debounce id held just before the adds: one a later job replaced ends CANCELLED.
+    const debounced = jobs.map((j, i) =>
+      options[i].deduplication?.replace
+        ? `${this.queue(j.queue).keys.de}:${options[i].deduplication?.id}`
+        : null,
+    );
+    for (const key of debounced) if (key) (tx as unknown as ChainableCommander).get(key);
     // addJob queues its script on the transaction before its first await.
-    const adds = jobs.map((j) => {
-      const options = this.options(j);
-      return new BullJob(this.queue(j.queue), j.type, dataOf(j), options, options.jobId).addJob(
-        tx as never,
-      );
+    const adds = jobs.map((j, i) => {
+      const o = options[i];
+      return new BullJob(this.queue(j.queue), j.type, dataOf(j), o, o.jobId).addJob(tx as never);
     });
-    const withIds = this.emitter.emitHeldIn(
+    this.emitter.emitHeldIn(
       tx as never,
       jobs.map((j) => this.submittedEvent(j)),
       jobs.map((j) => this.queue(j.queue).toKey(j.id)),
@@ -136,7 +215,15 @@ export class BullmqLane implements Lane {
     if (!results) throw new Error('Redis discarded the transaction that adds the jobs');
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
-    return withIds(results[results.length - 1][1]);
+    // The replies in order: the debounce GETs, one per add (the id BullMQ holds the job
+    // under: another's when it deduplicated it), then the emit.
+    let at = 0;
+    const before = debounced.map((key) => (key ? (results[at++][1] as string | null) : null));
+    const held = jobs.map(() => String(results[at++][1]));
+    if (at !== results.length - 1)
+      throw new Error(`the add transaction answered ${results.length} replies for ${at + 1} commands`);
+    await this.replaced(jobs, before, held);
+    return held;
   }
 
   /** One addBulk per queue; a job id BullMQ already holds is left as it is. */

@@ -5,7 +5,7 @@ import type { ScheduleRecord } from '../../model/schedule';
 import type { ScheduleEngine, TriggeredRun } from '../schedule-engine';
 import type { BullmqLane } from './bullmq-lane';
 import type { BullmqJobData } from './bullmq-job-data';
-import { bullmqPriority } from './bullmq-priority';
+import { fairPriority } from './bullmq-priority';
 
 /** Trigger runs' job ids: three ':'-parts, as BullMQ allows custom ids to have. */
 export const triggerJobId = (scheduleId: string, at: number): string =>
@@ -62,7 +62,7 @@ export class BullmqSchedules implements ScheduleEngine {
       name: s.type,
       data,
       opts: {
-        priority: bullmqPriority[s.priority],
+        priority: fairPriority(s.priority),
         attempts: def?.maxAttempts ?? 1,
         backoff: { type: 'exponential', delay: def?.backoffMs ?? 1000, jitter: 0.5 },
         removeOnComplete: { age: 24 * 3600, count: 1000 },

@@ -4,6 +4,7 @@ import type { NewJobEvent } from '../../model/job-event';
 import { Backend } from '../../model/enums';
 import type { JobEventType, Priority } from '../../model/enums';
 import type { ChildOutcome } from '../../model/flow';
+import type { FlowControl, FlowKeys } from '../../model/flow-control';
 
 /** Whose job a workflow runs: everything an event needs besides its type. */
 export interface JobRef {
@@ -36,6 +37,33 @@ export interface JobMemo {
    */
   scheduleId?: string; /** The schedule's priority, for the row a scheduled run writes. */
   schedulePriority?: Priority;
+  /** Set on jobs of types with per-key flow control: what the flow activities apply. */
+  flow?: FlowGateArgs;
+}
+
+/** What the flow activities of a job with per-key flow control need. */
+export interface FlowGateArgs {
+  control: FlowControl;
+  keys: FlowKeys;
+  /** How long a slot it takes lasts should it never be given back, ms. */
+  leaseMs: number;
+}
+
+/** Admits a job past its per-key limits and debounce; bookkeeping, not the job's work. */
+export const FLOW_ADMIT = 'flowAdmit';
+/** Gives a job's per-key slot and deduplication key back when it ends. */
+export const FLOW_RELEASE = 'flowRelease';
+
+/** What the flow activities get (not `job`: they are left out of the job's events). */
+export interface FlowActivityArgs {
+  run: JobRef;
+  flow: FlowGateArgs;
+  attempt: number;
+}
+
+/** What flowAdmit answers: run, or end without running (a later job of its debounce key replaced it). */
+export interface FlowAdmitted {
+  superseded?: { by: string | null };
 }
 
 /** The memo key holding the {@link JobMemo}. */
@@ -60,6 +88,8 @@ export interface WorkflowJob<I = unknown> {
    */
   scheduleId?: string; /** The schedule's priority, for the row a scheduled run writes. */
   schedulePriority?: Priority;
+  /** Set on jobs of types with per-key flow control. */
+  flow?: FlowGateArgs;
 }
 
 /** The activity that writes a scheduled run's row; it is bookkeeping, not the job's work. */

@@ -123,6 +123,8 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const uiPort = o.uiPort ?? o.port + 1000;
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(o.port), '--log-level', 'warn'];
   for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', sa);
+  // Fairness keys (per-key flow control) are dispatched fairly only with this matcher on.
+  args.push('--dynamic-config-value', 'matching.enableFairness=true');
   if (namespace !== 'default') args.push('--namespace', namespace);
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.headless) args.push('--headless');

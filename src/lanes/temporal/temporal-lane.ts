@@ -1,8 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowStartOptions } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { JobEvent } from '../../model/job-event';
 import type { Logger } from 'pino';
 import type { BusEmitter } from '../../bus/event-emitter';
-import type { JobEvent } from '../../model/job-event';
 import { unavailable } from '../../model/app-error';
 import { Backend } from '../../model/enums';
 import type { JobStatus } from '../../model/enums';
@@ -12,7 +13,8 @@ import type { QueueCounts } from '../../model/queue-counts';
 import type { WorkflowInfo } from '../../model/workflow-info';
 import { taskQueueName } from './contract';
 import type { DurableLane } from './durable-lane';
-import type { WorkflowControl } from '../lane';
+import type { HandOver, WorkflowControl } from '../lane';
+import { TemporalKeys } from './temporal-keys';
 import type { FlowLane } from '../flow-lane';
 import { TemporalFlows } from './temporal-flows';
 import { ensureSearchAttributes } from './search-attributes';
@@ -38,6 +40,8 @@ export interface TemporalLaneOptions {
   /** Registered job types: their policies and workflow names. */
   catalog: JobTypeCatalog;
   log: Logger;
+  /** Where deduplication and debounce keys live (see TemporalKeys): the emitter's connection by default. */
+  redis?: Redis;
   /** How long `connect` waits for the frontend, ms. @defaultValue 10000 */
   connectTimeoutMs?: number;
   /** How long `cancel` waits for the workflow to close before answering, ms. @defaultValue 5000 */
@@ -62,7 +66,10 @@ export class TemporalLane implements DurableLane {
     private readonly client: Client,
     private readonly o: TemporalLaneOptions,
   ) {
-    this.starts = new TemporalStarts(client, o);
+    this.starts = new TemporalStarts(client, {
+      ...o,
+      keys: new TemporalKeys(o.redis ?? o.emitter.connection, o.prefix),
+    });
     this.runs = new TemporalRuns(client);
     this.control = new TemporalControl(connection, client, this.runs, this.starts, o);
   }
@@ -93,7 +100,7 @@ export class TemporalLane implements DurableLane {
     return this.starts.workflowType(job);
   }
 
-  enqueue(jobs: JobRecord[]): Promise<JobEvent[]> {
+  enqueue(jobs: JobRecord[]): Promise<HandOver> {
     return this.starts.enqueue(jobs, (j) => this.exists(j));
   }
 

@@ -1,6 +1,6 @@
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import type { BusEmitter } from '../../bus/event-emitter';
-import type { JobEvent, NewJobEvent } from '../../model/job-event';
+import type { NewJobEvent } from '../../model/job-event';
 import { AppError, badInput } from '../../model/app-error';
 import { ErrorCode } from '../../model/error-code';
 import { JobEventType, JobStatus, Priority } from '../../model/enums';
@@ -18,6 +18,10 @@ import type { JobMemo, JobRef, WorkflowJob } from './contract';
 import { SUBMITTED } from '../../model/status-model';
 import { temporalPriority } from './temporal-priority';
 import { translated } from './temporal-errors';
+import type { TemporalKeys } from './temporal-keys';
+import type { HandOver } from '../lane';
+import { hasFlowControl } from '../../model/flow-control';
+import { fairName } from '../flow-gate-keys';
 
 /** How long a start whose answer was an error waits to learn whether Temporal holds it, ms. */
 const HOLDS_PROBE_MS = 3000;
@@ -37,6 +41,8 @@ export interface StartOptions {
   emitter: BusEmitter;
   /** Registered job types: their policies and workflow names. */
   catalog: JobTypeCatalog;
+  /** Deduplication and debounce keys; without them, those options are not applied. */
+  keys?: TemporalKeys;
 }
 
 export const refOf = (job: JobRecord): JobRef => ({
@@ -82,7 +88,10 @@ export class TemporalStarts {
       backoffMs: def.backoffMs,
       timeoutMs: def.timeoutMs,
     };
+    const flow = this.flowArgs(job);
+    if (flow) memo.flow = flow;
     const arg: WorkflowJob = { job: refOf(job), input: job.input, ...memo };
+    const fairnessKey = fairName(def.flowControl, job.flowKeys, job.tenant, job.type);
     return {
       workflowId: job.id,
       taskQueue: taskQueueName(this.o.prefix, job.queue),
@@ -92,8 +101,16 @@ export class TemporalStarts {
         ? { args: [job.input], memo: { [JOB_MEMO]: memo }, workflowExecutionTimeout: def.timeoutMs }
         : { args: [arg] }),
       // NORMAL is the server's default key, so it is left out.
-      ...(job.priority !== Priority.NORMAL
-        ? { priority: { priorityKey: temporalPriority[job.priority] } }
+      ...(job.priority !== Priority.NORMAL || fairnessKey
+        ? {
+            priority: {
+              ...(job.priority !== Priority.NORMAL
+                ? { priorityKey: temporalPriority[job.priority] }
+                : {}),
+              // Temporal's fairness: tasks of a busy key do not hold back those of the others.
+              ...(fairnessKey ? { fairnessKey } : {}),
+            },
+          }
         : {}),
       typedSearchAttributes: [
         { key: TENANT_ATTRIBUTE, value: job.tenant },
@@ -106,6 +123,20 @@ export class TemporalStarts {
       workflowIdConflictPolicy: 'FAIL',
       ...(delayMs > 0 ? { startDelay: delayMs } : {}),
     };
+  }
+
+  /** How long a job may hold a per-key slot or deduplication key should it never give it back, ms. */
+  holdMs(job: JobRecord): number {
+    const def = this.o.catalog.find(job.type);
+    const timeout = def?.timeoutMs ?? 30_000;
+    return def?.workflowName ? timeout + 60_000 : (timeout + 30_000) * job.maxAttempts + 60_000;
+  }
+
+  /** What the flow activities of `job` apply; undefined for a job with no flow control. */
+  private flowArgs(job: JobRecord): WorkflowJob['flow'] {
+    const fc = this.o.catalog.find(job.type)?.flowControl;
+    if (!hasFlowControl(fc) || !job.flowKeys) return undefined;
+    return { control: fc, keys: job.flowKeys, leaseMs: this.holdMs(job) };
   }
 
   /** Starts a workflow for `job` (BACKEND_UNAVAILABLE or CONFLICT when Temporal refuses). */
@@ -137,10 +168,12 @@ export class TemporalStarts {
    * emit loses that QUEUED: the submission relay emits it (queuedAfterHandOver).
    */
   async enqueue(
-    jobs: JobRecord[],
+    all: JobRecord[],
     holds: (job: JobRecord) => Promise<boolean> = async () => false,
-  ): Promise<JobEvent[]> {
-    if (jobs.length === 0) return [];
+  ): Promise<HandOver> {
+    const joined = await this.joined(all);
+    const jobs = all.filter((j) => !joined.has(j.id));
+    if (jobs.length === 0) return { joined };
     const options = jobs.map((j) => this.options(j, j.delayMs ?? 0));
     const outcomes = await Promise.all(
       jobs.map(async (j, i): Promise<unknown> => {
@@ -155,10 +188,30 @@ export class TemporalStarts {
       }),
     );
     const held = jobs.filter((_, i) => outcomes[i] === null);
-    const events = await this.o.emitter.emit(held.map((j) => this.submittedEvent(j)));
+    await this.o.emitter.emit(held.map((j) => this.submittedEvent(j)));
     const refusal = outcomes.find((o) => o !== null);
     if (refusal) throw refusal;
-    return events;
+    return { joined };
+  }
+
+  /**
+   * Applies deduplication and debounce keys: the jobs that join an earlier one of their key
+   * (by id), and for a debounced job, it becomes the one its key waits for.
+   */
+  private async joined(jobs: JobRecord[]): Promise<Map<string, string>> {
+    const joined = new Map<string, string>();
+    const keys = this.o.keys;
+    if (!keys) return joined;
+    await Promise.all(
+      jobs.map(async (j) => {
+        const fc = this.o.catalog.find(j.type)?.flowControl;
+        if (!j.flowKeys || !hasFlowControl(fc)) return;
+        const holder = await keys.joins(j, fc, this.holdMs(j));
+        if (holder) joined.set(j.id, holder);
+        else await keys.replaces(j, fc);
+      }),
+    );
+    return joined;
   }
 
   /** The submission QUEUED of jobs whose workflows Temporal holds already. */

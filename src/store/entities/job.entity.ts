@@ -27,6 +27,7 @@ export class JobEntity {
   @Column('text', { name: 'on_failure', nullable: true }) onFailure: string | null;
   @Column('text', { name: 'masked_paths', array: true, nullable: true }) maskedPaths:
     string[] | null;
+  @Column('jsonb', { name: 'flow_keys', nullable: true }) flowKeys: Record<string, string> | null;
   @Column('bigint', { name: 'last_event_ms' }) lastEventMs: string;
   @Column('int', { name: 'last_event_seq' }) lastEventSeq: number;
 }

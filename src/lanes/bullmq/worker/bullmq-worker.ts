@@ -20,6 +20,7 @@ import { BullmqOutcomes } from './outcomes';
 import { jobEvent, startedAttempt } from './job-attempts';
 import { ChildFailurePolicy } from '../../../model/flow';
 import { BullmqFlowHooks } from './bullmq-flow-hooks';
+import { KeyedAdmission } from './keyed-admission';
 
 export interface BullmqWorkersOptions {
   redisUrl: string;
@@ -56,6 +57,9 @@ export class BullmqWorkers {
   private readonly admission: ScheduledAdmission;
   private readonly flows: BullmqFlowHooks;
   private readonly outcomes: BullmqOutcomes;
+  private readonly keyed: KeyedAdmission;
+  /** Queues of this process's connection for waking parked jobs, by name. */
+  private readonly queues = new Map<string, Queue>();
 
   constructor(private readonly o: BullmqWorkersOptions) {
     this.markers = new Redis(o.redisUrl, {
@@ -67,6 +71,7 @@ export class BullmqWorkers {
       o.recordScheduledRun,
     );
     this.flows = new BullmqFlowHooks(this.markers, o.prefix, o.emitter);
+    this.keyed = new KeyedAdmission(this.markers, o.prefix, (name) => this.queueOf(name), o.log);
     this.outcomes = new BullmqOutcomes({
       prefix: o.prefix,
       markers: this.markers,
@@ -93,6 +98,15 @@ export class BullmqWorkers {
     }
   }
 
+  private queueOf(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.markers, prefix: bullPrefix(this.o.prefix) });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
   /** Emits without making the caller wait; shutdown waits for every one still in flight. */
   private track(p: Promise<unknown>): void {
     const t = p
@@ -117,9 +131,12 @@ export class BullmqWorkers {
     }
     const admission = await this.admission.admit(job, served.timeoutMs, token);
     if (!admission || admission.kind !== 'run') return { skipped: true };
+    let release: (() => Promise<void>) | undefined;
     try {
+      release = await this.keyed.admit(job, served.def.options, served.timeoutMs, token);
       return await this.attempt(job, served, signal);
     } finally {
+      await release?.();
       await admission.release();
     }
   }
@@ -253,6 +270,7 @@ export class BullmqWorkers {
     await Promise.all([...this.pending]);
     this.cancelSub?.disconnect();
     await this.flows.close();
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.markers.disconnect();
     for (const c of this.connections) c.disconnect();
   }

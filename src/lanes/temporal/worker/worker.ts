@@ -10,6 +10,7 @@ import type { QueueLimits } from '../../worker/queue-limits';
 import type { JobLogger } from '../../worker/job-logger';
 import type { ServedJob } from '../../worker/served-job';
 import { createActivities } from './activities';
+import { createFlowActivities } from './flow-activities';
 import { createChildJobActivities } from './child-jobs';
 import type { ChildJobDeps } from './child-jobs';
 import { activityEventsInterceptor } from './interceptors';
@@ -200,6 +201,7 @@ export async function startTemporalWorker(
       recordScheduledRun: o.recordScheduledRun,
     }),
     ...(o.childJobs ? createChildJobActivities(o.childJobs) : {}),
+    ...createFlowActivities(o.emitter.connection, o.prefix),
   };
   const workers: Worker[] = [];
   try {

@@ -25,13 +25,18 @@ import type {
 import { JobEventType } from '../../../model/enums';
 import {
   cancelReasonSignal,
+  FLOW_ADMIT,
+  FLOW_RELEASE,
   JOB_HEADER,
   JOB_MEMO,
   PROCESSOR_WORKFLOW,
   RECORD_SCHEDULED_RUN,
 } from '../contract';
 import type { JobMemo, JobRef } from '../contract';
-import { asFailure, emitFor, recordScheduledRun } from './workflow-kit';
+import { asFailure, emitFor, flowAdmitted, flowReleased, recordScheduledRun } from './workflow-kit';
+
+/** Bookkeeping activities: not the job's work, so they get no activity events. */
+const BOOKKEEPING = new Set([RECORD_SCHEDULED_RUN, FLOW_ADMIT, FLOW_RELEASE]);
 
 const memoOf = (): JobMemo | undefined => workflowInfo().memo?.[JOB_MEMO] as JobMemo | undefined;
 
@@ -66,8 +71,16 @@ class JobInbound implements WorkflowInboundCallsInterceptor {
         input: input.args[0] ?? null,
         priority: memo.schedulePriority,
       });
-    emitFor(job, JobEventType.STARTED);
     try {
+      const superseded = await flowAdmitted(job, memo?.flow);
+      if (superseded) {
+        emitFor(job, JobEventType.CANCELLED, {
+          message: `debounced: replaced by job ${superseded.by}, a later submission of its key`,
+          meta: { replacedBy: superseded.by },
+        });
+        return null;
+      }
+      emitFor(job, JobEventType.STARTED);
       const result = await next(input);
       emitFor(job, JobEventType.COMPLETED, { meta: { result: result ?? null } });
       return result;
@@ -79,6 +92,8 @@ class JobInbound implements WorkflowInboundCallsInterceptor {
       const failure = asFailure(err);
       emitFor(job, JobEventType.FAILED, { message: failure.message });
       throw failure;
+    } finally {
+      await flowReleased(job, memo?.flow);
     }
   }
 
@@ -110,7 +125,7 @@ class JobOutbound implements WorkflowOutboundCallsInterceptor {
   private withJob<T extends ActivityInput | LocalActivityInput>(input: T): T {
     const job = jobOf();
     // Bookkeeping is not the job's work: it gets no activity events.
-    if (!job || input.activityType === RECORD_SCHEDULED_RUN) return input;
+    if (!job || BOOKKEEPING.has(input.activityType)) return input;
     return {
       ...input,
       headers: { ...input.headers, [JOB_HEADER]: defaultPayloadConverter.toPayload(job) },

@@ -20,7 +20,16 @@ import type { ActivityOptions, ChildWorkflowOptions } from '@temporalio/workflow
 import type { JobEventType } from '../../../model/enums';
 import type { ChildOutcome } from '../../../model/flow';
 import { HEARTBEAT_TIMEOUT_MS, JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from '../contract';
-import type { ChildStart, JobgateSinks, JobRef, ScheduledRunArgs, SinkEvent } from '../contract';
+import type {
+  ChildStart,
+  FlowActivityArgs,
+  FlowAdmitted,
+  FlowGateArgs,
+  JobgateSinks,
+  JobRef,
+  ScheduledRunArgs,
+  SinkEvent,
+} from '../contract';
 
 const { jobgate } = proxySinks<JobgateSinks>();
 
@@ -37,6 +46,37 @@ const bookkeeping = proxyActivities<{ recordScheduledRun(a: ScheduledRunArgs): P
  */
 export const recordScheduledRun = (a: ScheduledRunArgs): Promise<void> =>
   CancellationScope.nonCancellable(() => bookkeeping.recordScheduledRun(a));
+
+/**
+ * The flow activities: admission retries until its key has room (the gate's wait, or from
+ * 200 ms up to 2 s between tries while every slot is taken); release until Redis answers.
+ */
+const flowGate = proxyActivities<{
+  flowAdmit(a: FlowActivityArgs): Promise<FlowAdmitted>;
+  flowRelease(a: FlowActivityArgs): Promise<void>;
+}>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 1.5, maximumInterval: '2 seconds' },
+});
+
+/**
+ * Waits until the job may start past its per-key limits; null to run, or the id of the job
+ * that replaced it on its debounce key (it then ends CANCELLED without running).
+ */
+export async function flowAdmitted(
+  job: JobRef,
+  flow: FlowGateArgs | undefined,
+): Promise<{ by: string | null } | null> {
+  if (!flow) return null;
+  const admitted = await flowGate.flowAdmit({ run: job, flow, attempt: 1 });
+  return admitted.superseded ?? null;
+}
+
+/** Gives the job's per-key slot back, even while it is being cancelled. */
+export const flowReleased = (job: JobRef, flow: FlowGateArgs | undefined): Promise<void> =>
+  flow
+    ? CancellationScope.nonCancellable(() => flowGate.flowRelease({ run: job, flow, attempt: 1 }))
+    : Promise.resolve();
 
 /** Sends one event of `job` through the sink (never again on replay). */
 export function emitFor(job: JobRef, type: JobEventType, extra: Partial<SinkEvent> = {}): void {

@@ -3,7 +3,14 @@ import { JobEventType } from '../../../model/enums';
 import type * as activities from './activities';
 import { cancelReasonSignal, stateQuery } from '../contract';
 import type { SinkEvent, WorkflowJob } from '../contract';
-import { asFailure, emitFor, policyActivities, recordScheduledRun } from './workflow-kit';
+import {
+  asFailure,
+  emitFor,
+  flowAdmitted,
+  flowReleased,
+  policyActivities,
+  recordScheduledRun,
+} from './workflow-kit';
 
 type Activities = activities.JobgateActivities;
 
@@ -15,16 +22,26 @@ const acts = (w: WorkflowJob, activityId: string, maxAttempts = w.maxAttempts): 
   policyActivities<Activities>(w, activityId, maxAttempts);
 
 /**
- * Emits STARTED, runs `body`, then emits exactly one of COMPLETED, FAILED or
- * CANCELLED. Sinks do not fire on replay, so a restarted worker repeats none of them.
+ * Waits for the job's per-key admission (see flowAdmitted), emits STARTED, runs `body`, then
+ * emits exactly one of COMPLETED, FAILED or CANCELLED. A debounced job a later one replaced
+ * ends CANCELLED without running. Sinks do not fire on replay, so a restarted worker repeats
+ * none of them.
  */
-async function tracked<T>(w: WorkflowJob, body: () => Promise<T>): Promise<T> {
+async function tracked<T>(w: WorkflowJob, body: () => Promise<T>): Promise<T | null> {
   let cancelReason = 'cancelled';
   setHandler(cancelReasonSignal, (reason) => {
     cancelReason = reason;
   });
-  emit(w, JobEventType.STARTED);
   try {
+    const superseded = await flowAdmitted(w.job, w.flow);
+    if (superseded) {
+      emit(w, JobEventType.CANCELLED, {
+        message: `debounced: replaced by job ${superseded.by}, a later submission of its key`,
+        meta: { replacedBy: superseded.by },
+      });
+      return null;
+    }
+    emit(w, JobEventType.STARTED);
     const result = await body();
     emit(w, JobEventType.COMPLETED, { meta: { result: result ?? null } });
     return result;
@@ -36,6 +53,8 @@ async function tracked<T>(w: WorkflowJob, body: () => Promise<T>): Promise<T> {
     const failure = asFailure(err);
     emit(w, JobEventType.FAILED, { message: failure.message });
     throw failure;
+  } finally {
+    await flowReleased(w.job, w.flow);
   }
 }
 
