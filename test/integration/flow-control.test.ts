@@ -26,7 +26,12 @@ const defs = [
     run,
   }),
   defineJob({ name: 'fc.debounce', input: keyed, debounce: { key: 'input.acct', ms: 700 }, run }),
-  defineJob({ name: 'fc.dedup', input: keyed, deduplicate: { key: 'input.acct', ttlMs: 60_000 }, run }),
+  defineJob({
+    name: 'fc.dedup',
+    input: keyed,
+    deduplicate: { key: 'input.acct', ttlMs: 60_000 },
+    run,
+  }),
 ];
 
 /** The most jobs of `ids` running at once, from their STARTED and final events. */
@@ -68,8 +73,14 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
     Promise.all(ids.map((id) => s.waitForStatus(id, statuses, 60_000)));
 
   it('runs at most `limit` jobs of one key at once, and other keys beside them', async () => {
-    const a = await submitAll('fc.conc', Array.from({ length: 8 }, () => ({ acct: 'a', ms: 300 })));
-    const b = await submitAll('fc.conc', Array.from({ length: 4 }, () => ({ acct: 'b', ms: 300 })));
+    const a = await submitAll(
+      'fc.conc',
+      Array.from({ length: 8 }, () => ({ acct: 'a', ms: 300 })),
+    );
+    const b = await submitAll(
+      'fc.conc',
+      Array.from({ length: 4 }, () => ({ acct: 'b', ms: 300 })),
+    );
     await settle([...a, ...b].map((j) => j.id));
     const events = await s.busEvents();
     const aIds = new Set(a.map((j) => j.id));
@@ -83,14 +94,21 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
   }, 90_000);
 
   it('starts at most `max` jobs of one key per window, and other keys at once', async () => {
-    const a = await submitAll('fc.rate', Array.from({ length: 9 }, (_, n) => ({ acct: 'a', n })));
-    const b = await submitAll('fc.rate', Array.from({ length: 3 }, (_, n) => ({ acct: 'b', n })));
+    const a = await submitAll(
+      'fc.rate',
+      Array.from({ length: 9 }, (_, n) => ({ acct: 'a', n })),
+    );
+    const b = await submitAll(
+      'fc.rate',
+      Array.from({ length: 3 }, (_, n) => ({ acct: 'b', n })),
+    );
     await settle([...a, ...b].map((j) => j.id));
     const events = await s.busEvents();
     const starts = startsOf(events, new Set(a.map((j) => j.id)));
     expect(starts).toHaveLength(9);
     // Any 3 + 1 starts of key a span at least the window (less the clocks' rounding).
-    for (let i = 3; i < starts.length; i++) expect(starts[i] - starts[i - 3]).toBeGreaterThanOrEqual(990);
+    for (let i = 3; i < starts.length; i++)
+      expect(starts[i] - starts[i - 3]).toBeGreaterThanOrEqual(990);
     const bStarts = startsOf(events, new Set(b.map((j) => j.id)));
     expect(bStarts[2] - starts[0]).toBeLessThan(1000);
   }, 90_000);
@@ -110,7 +128,9 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
     expect(j3.result).toEqual({ n: 3 });
     expect(jb.result).toEqual({ n: 9 });
     // It waited its debounce time after the last submission.
-    expect(Date.parse(String(j3.startedAt)) - Date.parse(String(third.createdAt))).toBeGreaterThanOrEqual(650);
+    expect(
+      Date.parse(String(j3.startedAt)) - Date.parse(String(third.createdAt)),
+    ).toBeGreaterThanOrEqual(650);
   }, 60_000);
 
   it('deduplicates: a submission of a key already accepted returns that job', async () => {
@@ -144,10 +164,15 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
     expect(byName['fc.debounce'].debounce).toEqual({ key: 'input.acct', ms: 700 });
     expect(byName['fc.dedup'].deduplicate).toEqual({ key: 'input.acct', ttlMs: 60000 });
     const job = await s.submit({ type: 'fc.conc', input: { acct: 'acct-7' }, backend });
-    const q = await s.gql<any>('query($id: ID!) { job(id: $id) { flowKeys { option path value } } }', {
-      id: job.id,
-    });
-    expect(q.data.job.flowKeys).toEqual([{ option: 'concurrency', path: 'input.acct', value: 'acct-7' }]);
+    const q = await s.gql<any>(
+      'query($id: ID!) { job(id: $id) { flowKeys { option path value } } }',
+      {
+        id: job.id,
+      },
+    );
+    expect(q.data.job.flowKeys).toEqual([
+      { option: 'concurrency', path: 'input.acct', value: 'acct-7' },
+    ]);
   });
 
   it('refuses an input without the key, naming the path', async () => {
