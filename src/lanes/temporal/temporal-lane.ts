@@ -15,6 +15,8 @@ import { taskQueueName } from './contract';
 import type { DurableLane } from './durable-lane';
 import type { HandOver, WorkflowControl } from '../lane';
 import { TemporalKeys } from './temporal-keys';
+import { FlowGate } from '../flow-gate';
+import { hasFlowControl } from '../../model/flow-control';
 import type { FlowLane } from '../flow-lane';
 import { TemporalFlows } from './temporal-flows';
 import { ensureSearchAttributes } from './search-attributes';
@@ -60,16 +62,18 @@ export class TemporalLane implements DurableLane {
   private readonly starts: TemporalStarts;
   private readonly runs: TemporalRuns;
   private readonly control: TemporalControl;
+  private readonly keys: TemporalKeys;
+  private readonly gate: FlowGate;
 
   private constructor(
     private readonly connection: Connection,
     private readonly client: Client,
     private readonly o: TemporalLaneOptions,
   ) {
-    this.starts = new TemporalStarts(client, {
-      ...o,
-      keys: new TemporalKeys(o.redis ?? o.emitter.connection, o.prefix),
-    });
+    const redis = o.redis ?? o.emitter.connection;
+    this.keys = new TemporalKeys(redis, o.prefix);
+    this.gate = new FlowGate(redis, o.prefix);
+    this.starts = new TemporalStarts(client, { ...o, keys: this.keys });
     this.runs = new TemporalRuns(client);
     this.control = new TemporalControl(connection, client, this.runs, this.starts, o);
   }
@@ -145,8 +149,24 @@ export class TemporalLane implements DurableLane {
     return this;
   }
 
-  terminate(job: JobRecord, reason: string): Promise<JobStatus> {
-    return this.control.terminate(job, reason);
+  /**
+   * A terminated workflow runs no cleanup of its own: its per-key slot and its deduplication
+   * key (one without a TTL) are given back here.
+   */
+  async terminate(job: JobRecord, reason: string): Promise<JobStatus> {
+    const status = await this.control.terminate(job, reason);
+    const fc = this.o.catalog.find(job.type)?.flowControl;
+    if (job.flowKeys && hasFlowControl(fc)) {
+      const j = { id: job.id, tenant: job.tenant, type: job.type, attempt: 1, keys: job.flowKeys };
+      await Promise.all([this.gate.release(fc, j), this.keys.forget(j, fc, job.flowKeys)]).catch(
+        (err: unknown) =>
+          this.o.log.warn(
+            { err, jobId: job.id },
+            'could not give back the per-key slot of a terminated job',
+          ),
+      );
+    }
+    return status;
   }
 
   retry(job: JobRecord): Promise<JobEvent> {

@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BullmqJobData } from '../bullmq-job-data';
 import type { FlowControl } from '../../../model/flow-control';
-import { FlowGate } from '../../worker/flow-gate';
-import type { GateJob } from '../../worker/flow-gate';
+import { FlowGate } from '../../flow-gate';
+import type { GateJob } from '../../flow-gate';
 import { fairName } from '../../flow-gate-keys';
 import { startedAttempt } from './job-attempts';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Redis } from 'ioredis';
-import { FlowGate } from '../../worker/flow-gate';
+import { FlowGate } from '../../flow-gate';
 import { TemporalKeys } from '../temporal-keys';
 import type { FlowActivityArgs, FlowAdmitted } from '../contract';
 

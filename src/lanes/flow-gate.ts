@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { FlowControl, FlowKeys } from '../../model/flow-control';
-import { gateKey } from '../flow-gate-keys';
+import type { FlowControl, FlowKeys } from '../model/flow-control';
+import { gateKey } from './flow-gate-keys';
 
 /**
  * Admits one start, in one step. KEYS: the key's slots (a sorted set of holders, scored by
