@@ -13,6 +13,7 @@ describe('toRegistration', () => {
       name: 'resize',
       description: '',
       defaultBackend: 'BULLMQ',
+      flowControl: {},
       queue: 'default',
       inputSchema: {},
       maxAttempts: 3,
