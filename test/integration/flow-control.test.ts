@@ -1,4 +1,4 @@
-import { defineJob } from '../../src/sdk';
+import { defineJob, defineWorkflow } from '../../src/sdk';
 import type { JobEvent } from '../../src/model/job-event';
 import { startLaneStack } from '../fixtures/lane-stack';
 import type { LaneStack } from '../fixtures/lane-stack';
@@ -34,6 +34,15 @@ const defs = [
   }),
 ];
 
+/** A user workflow limited per key: its admission runs in jobgate's workflow interceptor. */
+const keyedWorkflow = defineWorkflow({
+  name: 'fc.conc-wf',
+  input: keyed,
+  workflowsPath: require.resolve('../fixtures/flow-control-workflows'),
+  workflowName: 'keyedSleepWorkflow',
+  concurrency: { key: 'input.acct', limit: 1 },
+});
+
 /** The most jobs of `ids` running at once, from their STARTED and final events. */
 function peakOverlap(events: JobEvent[], ids: Set<string>): number {
   const marks: [number, number][] = [];
@@ -60,7 +69,7 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
   let s: LaneStack;
   beforeAll(async () => {
     s = await startLaneStack({
-      jobs: defs,
+      jobs: backend === 'TEMPORAL' ? [...defs, keyedWorkflow] : defs,
       temporal: backend === 'TEMPORAL',
       env: { WORKER_CONCURRENCY: '10' },
     });
@@ -173,6 +182,21 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
     await s.waitForStatus(third.id, ['SUCCEEDED'], 15_000);
     await s.gql(`mutation($id: ID!) { ${end}(id: $id, reason: "done") { id } }`, { id: y.id });
   }, 60_000);
+
+  if (backend === 'TEMPORAL')
+    it('limits a user workflow per key too', async () => {
+      const a = await submitAll(
+        'fc.conc-wf',
+        [1, 2, 3].map((n) => ({ acct: 'w', ms: 400, n })),
+      );
+      const b = await submitAll('fc.conc-wf', [{ acct: 'v', ms: 400, n: 4 }]);
+      const done = await settle([...a, ...b].map((j) => j.id));
+      expect(done.map((j) => j.result)).toEqual([1, 2, 3, 4].map((n) => ({ n })));
+      const events = await s.busEvents();
+      const ids = new Set(a.map((j) => j.id));
+      expect(peakOverlap(events, ids)).toBe(1);
+      expect(peakOverlap(events, new Set([...ids, b[0].id]))).toBe(2);
+    }, 60_000);
 
   it('shows the options on the type and the key on the run', async () => {
     const r = await s.gql<any>(`{ jobTypes { name flowControl {

@@ -33,7 +33,14 @@ import {
   RECORD_SCHEDULED_RUN,
 } from '../contract';
 import type { JobMemo, JobRef } from '../contract';
-import { asFailure, emitFor, flowAdmitted, flowReleased, recordScheduledRun } from './workflow-kit';
+import {
+  asFailure,
+  emitFor,
+  emitReplaced,
+  flowAdmitted,
+  flowReleased,
+  recordScheduledRun,
+} from './workflow-kit';
 
 /** Bookkeeping activities: not the job's work, so they get no activity events. */
 const BOOKKEEPING = new Set([RECORD_SCHEDULED_RUN, FLOW_ADMIT, FLOW_RELEASE]);
@@ -74,10 +81,7 @@ class JobInbound implements WorkflowInboundCallsInterceptor {
     try {
       const superseded = await flowAdmitted(job, memo?.flow);
       if (superseded) {
-        emitFor(job, JobEventType.CANCELLED, {
-          message: `debounced: replaced by job ${superseded.by}, a later submission of its key`,
-          meta: { replacedBy: superseded.by },
-        });
+        emitReplaced(job, superseded.by);
         return null;
       }
       emitFor(job, JobEventType.STARTED);

@@ -17,7 +17,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { ActivityOptions, ChildWorkflowOptions } from '@temporalio/workflow';
-import type { JobEventType } from '../../../model/enums';
+import { JobEventType } from '../../../model/enums';
 import type { ChildOutcome } from '../../../model/flow';
 import { HEARTBEAT_TIMEOUT_MS, JOB_TYPE_ATTRIBUTE, TENANT_ATTRIBUTE } from '../contract';
 import type {
@@ -56,7 +56,11 @@ const flowGate = proxyActivities<{
   flowRelease(a: FlowActivityArgs): Promise<void>;
 }>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 1.5, maximumInterval: '2 seconds' },
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 1.5,
+    maximumInterval: '2 seconds',
+  },
 });
 
 /**
@@ -70,6 +74,14 @@ export async function flowAdmitted(
   if (!flow) return null;
   const admitted = await flowGate.flowAdmit({ run: job, flow, attempt: 1 });
   return admitted.superseded ?? null;
+}
+
+/** The CANCELLED of a debounced job a later one of its key replaced: it never ran. */
+export function emitReplaced(job: JobRef, by: string | null): void {
+  emitFor(job, JobEventType.CANCELLED, {
+    message: `debounced: replaced by job ${by}, a later submission of its key`,
+    meta: { replacedBy: by },
+  });
 }
 
 /** Gives the job's per-key slot back, even while it is being cancelled. */

@@ -6,6 +6,7 @@ import type { SinkEvent, WorkflowJob } from '../contract';
 import {
   asFailure,
   emitFor,
+  emitReplaced,
   flowAdmitted,
   flowReleased,
   policyActivities,
@@ -35,10 +36,7 @@ async function tracked<T>(w: WorkflowJob, body: () => Promise<T>): Promise<T | n
   try {
     const superseded = await flowAdmitted(w.job, w.flow);
     if (superseded) {
-      emit(w, JobEventType.CANCELLED, {
-        message: `debounced: replaced by job ${superseded.by}, a later submission of its key`,
-        meta: { replacedBy: superseded.by },
-      });
+      emitReplaced(w.job, superseded.by);
       return null;
     }
     emit(w, JobEventType.STARTED);
