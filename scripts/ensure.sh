@@ -14,6 +14,6 @@ if [ ! -f dist/graphiql/index.html ] || [ -n "$(find package-lock.json scripts/b
   node scripts/build-graphiql.mjs >&2
 fi
 # The dashboard (ui/, React + Vite): built when missing or older than its sources.
-if [ ! -f dist/ui/index.html ] || [ -n "$(find package-lock.json scripts/build-ui.mjs ui src/model -newer dist/ui/index.html 2>/dev/null | head -1)" ]; then
+if [ ! -f dist/ui/index.html ] || [ -n "$(find package-lock.json scripts/build-ui.mjs ui src/model src/client -newer dist/ui/index.html 2>/dev/null | head -1)" ]; then
   node scripts/build-ui.mjs >&2
 fi

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientOptions } from './client-options';
+import { CANCEL_JOB, JOB, RETRY_JOB, SIGNAL_JOB } from './documents';
 import { EventStream } from './event-stream';
 import { HttpTransport } from './http-transport';
 import type { Job } from './job';
-import { FINISHED_STATUSES, JOB_FIELDS } from './job';
+import { FINISHED_STATUSES } from './job';
 import type { EventsOptions, JobEventType } from './job-event';
 import type { JobgateClient, Named, WaitOptions } from './jobgate-client';
 import { JobgateError } from './jobgate-error';
@@ -11,15 +12,6 @@ import { LiveSocket } from './live-socket';
 import type { RetryPolicy } from './retry-policy';
 import { SubmitBatcher } from './submit-batcher';
 import type { SubmitJobInput, SubmitManyItem, SubmitOptions } from './submit-options';
-
-const GET_JOB = `query JobgateJob($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`;
-const CANCEL_JOB = `mutation JobgateCancelJob($id: ID!, $reason: String) {
-  cancelJob(id: $id, reason: $reason) { ${JOB_FIELDS} }
-}`;
-const RETRY_JOB = `mutation JobgateRetryJob($id: ID!) { retryJob(id: $id) { ${JOB_FIELDS} } }`;
-const SIGNAL_JOB = `mutation JobgateSignalJob($id: ID!, $signal: String!, $payload: JSON) {
-  signalJob(id: $id, signal: $signal, payload: $payload) { ${JOB_FIELDS} }
-}`;
 
 /** The events after which a job may have finished. */
 const FINISHING_EVENTS: JobEventType[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
@@ -71,7 +63,7 @@ export function createClient(options: ClientOptions): JobgateClient {
     closed ? Promise.reject(closedError()) : batcher.submit(input);
 
   const get = async (id: string): Promise<Job | null> =>
-    (await transport.request<{ job: Job | null }>(GET_JOB, { id }, 'idempotent')).job;
+    (await transport.request<{ job: Job | null }>(JOB, { id }, 'idempotent')).job;
 
   const wait = (idOrJob: string | Job, o: WaitOptions = {}): Promise<Job> =>
     new Promise<Job>((resolve, reject) => {

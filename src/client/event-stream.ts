@@ -1,14 +1,11 @@
 import { compareStreamIds, isStreamId } from '../model/stream-id';
+import { JOB_EVENTS } from './documents';
+import type { JobEventsData } from './documents';
 import type { EventsOptions, JobEvent } from './job-event';
-import { EVENT_FIELDS } from './job-event';
 import type { JobgateError } from './jobgate-error';
 import type { LiveFailure, LiveSocket } from './live-socket';
 import { backoffDelay } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
-
-const JOB_EVENTS = `subscription JobgateJobEvents($filter: JobEventFilter, $after: ID) {
-  jobEvents(filter: $filter, after: $after) { ${EVENT_FIELDS} }
-}`;
 
 /** A strictly increasing id is newer than the last one seen; other ids are trusted as they come. */
 const isNewer = (id: string, last: string | undefined): boolean =>
@@ -84,7 +81,7 @@ export class EventStream implements AsyncIterableIterator<JobEvent> {
     // graphql-ws sends this same object again if it reconnects by itself (after a normal
     // close): keeping `after` current there resumes from the right place too.
     const variables: Record<string, unknown> = { filter, after: this.lastId };
-    this.unsubscribe = this.socket.subscribe<{ jobEvents: JobEvent }>(JOB_EVENTS, variables, {
+    this.unsubscribe = this.socket.subscribe<JobEventsData>(JOB_EVENTS, variables, {
       next: ({ jobEvents: event }) => {
         if (this.ended || !isNewer(event.id, this.lastId)) return;
         this.lastId = event.id;

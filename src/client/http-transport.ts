@@ -1,12 +1,8 @@
+import { codeOfStatus, errorOfGraphql } from './graphql-error';
+import type { GraphqlError } from './graphql-error';
 import { JobgateError } from './jobgate-error';
 import { backoffDelay, retryAfterMs, sleep } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
-
-/** One error of a GraphQL answer. */
-interface GraphqlError {
-  message: string;
-  extensions?: { code?: unknown; field?: unknown; [k: string]: unknown };
-}
 
 /**
  * Whether repeating a request is safe. `idempotent`: a request whose outcome is unknown (lost
@@ -22,19 +18,6 @@ const RETRY_STATUSES = new Set([429, 503]);
 const RETRY_CODES = new Set(['BACKEND_UNAVAILABLE', 'RATE_LIMITED']);
 /** System errors that prove a request never reached the gateway. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** The code of an answer without one (from a proxy in between, say), by its HTTP status. */
-const codeOfStatus = (status: number | undefined): string =>
-  status === 429 ? 'RATE_LIMITED' : status === 503 ? 'BACKEND_UNAVAILABLE' : 'INTERNAL';
-
-/** The first GraphQL error as a JobgateError. */
-export function errorOfGraphql(errors: readonly GraphqlError[], status?: number): JobgateError {
-  const first = errors[0];
-  const code =
-    typeof first.extensions?.code === 'string' ? first.extensions.code : codeOfStatus(status);
-  const field = typeof first.extensions?.field === 'string' ? first.extensions.field : undefined;
-  return new JobgateError(first.message, code, field, status);
-}
 
 /** What fetch's network error says underneath (ECONNREFUSED, UND_ERR_SOCKET, ...). */
 const causeOf = (err: unknown): string | undefined => {
@@ -105,6 +88,9 @@ export class HttpTransport {
           error: new JobgateError(
             `the gateway at ${this.url} did not answer within ${this.timeoutMs} ms`,
             'TIMEOUT',
+            undefined,
+            undefined,
+            { cause: err },
           ),
           retry: repeat === 'idempotent',
         };
@@ -114,6 +100,9 @@ export class HttpTransport {
         error: new JobgateError(
           `cannot reach the gateway at ${this.url}${cause ? ` (${cause})` : ''}: ${(err as Error).message}`,
           'NETWORK',
+          undefined,
+          undefined,
+          { cause: err },
         ),
         retry: repeat === 'idempotent' || (cause !== undefined && NOT_SENT.has(cause)),
       };

@@ -5,7 +5,7 @@
  */
 export { createClient } from './create-client';
 export { JobgateError } from './jobgate-error';
-export type { TransportErrorCode } from './jobgate-error';
+export type { GraphqlErrorEntry, JobgateErrorDetails, TransportErrorCode } from './jobgate-error';
 export type { ClientOptions } from './client-options';
 export type { InputOf, JobgateClient, Named, OutputOf, WaitOptions } from './jobgate-client';
 export type { Backend, BackendChoice, Job, JobStatus, Priority } from './job';

@@ -11,7 +11,9 @@ export type JobEventType =
   | 'COMPENSATING'
   | 'ACTIVITY_STARTED'
   | 'ACTIVITY_COMPLETED'
-  | 'ACTIVITY_FAILED';
+  | 'ACTIVITY_FAILED'
+  /** A line the job's code logged; the line is the message. */
+  | 'LOG';
 
 /** One entry of the gateway's event bus. */
 export interface JobEvent {
@@ -44,6 +46,3 @@ export interface EventsOptions {
    */
   after?: string;
 }
-
-export const EVENT_FIELDS =
-  'id source type jobId jobType queue workflowId activityId attempt progress message meta timestamp';

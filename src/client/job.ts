@@ -31,7 +31,3 @@ export interface Job<O = unknown> {
   startedAt: string | null;
   finishedAt: string | null;
 }
-
-/** The fields every job query of the client selects. */
-export const JOB_FIELDS = `id type backend routingReason queue status priority progress attempts maxAttempts
-  input result error idempotencyKey createdAt startedAt finishedAt`;

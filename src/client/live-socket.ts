@@ -1,6 +1,8 @@
 import { createClient as createWsClient } from 'graphql-ws';
 import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { errorOfGraphql } from './graphql-error';
+import type { GraphqlError } from './graphql-error';
 import { JobgateError } from './jobgate-error';
 
 /** A ping every this often checks that a quiet connection is still alive, ms. */
@@ -12,6 +14,14 @@ const PONG_WITHIN_MS = 10_000;
 export interface LiveFailure {
   error: JobgateError;
   retryable: boolean;
+  /** Whether the socket had connected before it failed: if not, the gateway was never reached. */
+  connected: boolean;
+  /** The WebSocket close code, when the connection closed. */
+  closeCode?: number;
+  /** The reason that came with the close code; '' when none did. */
+  closeReason?: string;
+  /** The system error of a socket that failed (ECONNREFUSED, ECONNRESET, ...). */
+  systemCode?: string;
 }
 
 export interface LiveSink<T> {
@@ -19,6 +29,18 @@ export interface LiveSink<T> {
   error(failure: LiveFailure): void;
   /** The subscription ended without an error. */
   complete(): void;
+}
+
+/** Options of a {@link LiveSocket}. */
+export interface LiveSocketOptions {
+  /**
+   * Reconnections graphql-ws makes by itself after a drop, each sending the subscriptions again
+   * as they were first sent.
+   * @defaultValue 0 (the subscriptions resume themselves, each from its own cursor)
+   */
+  retryAttempts?: number;
+  /** Called after each connection the gateway acknowledges: the first, and any after a drop. */
+  onConnected?: () => void;
 }
 
 /**
@@ -29,17 +51,22 @@ export interface LiveSink<T> {
 export class LiveSocket {
   private readonly client: Client;
   private pongTimer?: NodeJS.Timeout;
+  private connected = false;
 
-  constructor(httpUrl: string, apiKey: string) {
+  constructor(httpUrl: string, apiKey: string, options: LiveSocketOptions = {}) {
     this.client = createWsClient({
       url: httpUrl.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${apiKey}` },
       lazy: true,
-      // Reconnection is the subscriptions' own: each resumes from its last event id.
-      retryAttempts: 0,
+      retryAttempts: options.retryAttempts ?? 0,
+      shouldRetry: () => true,
       keepAlive: PING_EVERY_MS,
       on: {
+        connected: () => {
+          this.connected = true;
+          options.onConnected?.();
+        },
         // A half-open connection never closes by itself: drop it when a ping goes unanswered.
         ping: (received) => {
           if (!received) this.pongTimer = setTimeout(() => this.client.terminate(), PONG_WITHIN_MS);
@@ -59,11 +86,14 @@ export class LiveSocket {
       {
         next: (value) => {
           if (value.errors?.length) {
-            const [first] = value.errors;
-            sink.error({ error: errorOf(first), retryable: false });
+            sink.error({
+              error: errorOfGraphql(value.errors as GraphqlError[]),
+              retryable: false,
+              connected: this.connected,
+            });
           } else if (value.data) sink.next(value.data as T);
         },
-        error: (err) => sink.error(failureOf(err)),
+        error: (err) => sink.error({ ...failureOf(err), connected: this.connected }),
         complete: () => sink.complete(),
       },
     );
@@ -75,44 +105,69 @@ export class LiveSocket {
   }
 }
 
-const errorOf = (e: { message: string; extensions?: Record<string, unknown> }): JobgateError =>
-  new JobgateError(
-    e.message,
-    typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL',
-    typeof e.extensions?.field === 'string' ? e.extensions.field : undefined,
-  );
-
 /** A graphql-ws failure: GraphQL errors, a close event, or a socket error. */
-function failureOf(err: unknown): LiveFailure {
-  if (Array.isArray(err) && err.length) return { error: errorOf(err[0]), retryable: false };
+function failureOf(err: unknown): Omit<LiveFailure, 'connected'> {
+  if (Array.isArray(err) && err.length)
+    return { error: errorOfGraphql(err as GraphqlError[]), retryable: false };
   const close = err as { code?: unknown; reason?: unknown };
   if (typeof close.code === 'number') {
-    const reason = typeof close.reason === 'string' && close.reason ? `: ${close.reason}` : '';
+    const closeReason = typeof close.reason === 'string' ? close.reason : '';
+    const reason = closeReason ? `: ${closeReason}` : '';
+    const closed = { closeCode: close.code, closeReason };
+    const details = { cause: err };
     if (close.code === 4401)
       return {
-        error: new JobgateError(`the API key was refused${reason}`, 'UNAUTHENTICATED'),
+        ...closed,
+        error: new JobgateError(
+          `the API key was refused${reason}`,
+          'UNAUTHENTICATED',
+          undefined,
+          undefined,
+          details,
+        ),
         retryable: false,
       };
     if (close.code === 4403)
       return {
-        error: new JobgateError(`the gateway refused the connection${reason}`, 'FORBIDDEN'),
+        ...closed,
+        error: new JobgateError(
+          `the gateway refused the connection${reason}`,
+          'FORBIDDEN',
+          undefined,
+          undefined,
+          details,
+        ),
         retryable: false,
       };
     // 4408 (no ack in time) and 4499 (terminated after a lost pong) may go better next time.
     const fatal =
       close.code >= 4400 && close.code < 4500 && close.code !== 4408 && close.code !== 4499;
     return {
+      ...closed,
       error: new JobgateError(
         `the WebSocket to the gateway closed with ${close.code}${reason}`,
         fatal ? 'BAD_USER_INPUT' : 'NETWORK',
+        undefined,
+        undefined,
+        details,
       ),
       retryable: !fatal,
     };
   }
+  // ws reports a network fault (ECONNREFUSED, ECONNRESET) as an error event wrapping a system error.
+  const system =
+    (err as { error?: { code?: unknown } }).error?.code ?? (err as { code?: unknown }).code;
   const message =
     err instanceof Error ? err.message : String((err as { message?: unknown }).message ?? err);
   return {
-    error: new JobgateError(`the WebSocket to the gateway failed: ${message}`, 'NETWORK'),
+    error: new JobgateError(
+      `the WebSocket to the gateway failed: ${message}`,
+      'NETWORK',
+      undefined,
+      undefined,
+      { cause: err },
+    ),
     retryable: true,
+    systemCode: typeof system === 'string' ? system : undefined,
   };
 }

@@ -1,12 +1,8 @@
+import { SUBMIT_JOBS } from './documents';
 import type { HttpTransport } from './http-transport';
 import type { Job } from './job';
-import { JOB_FIELDS } from './job';
 import { JobgateError } from './jobgate-error';
 import type { SubmitJobInput } from './submit-options';
-
-const SUBMIT_JOBS = `mutation JobgateSubmitJobs($inputs: [SubmitJobInput!]!) {
-  submitJobs(inputs: $inputs) { ${JOB_FIELDS} }
-}`;
 
 /** One caller's submission, waiting for its batch. */
 interface Pending {

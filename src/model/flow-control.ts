@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { JsonSchema } from './job-type';
 
 /** Attempts of one key at once, across every worker. */
@@ -142,15 +141,3 @@ export const hasFlowControl = (fc: FlowControl | undefined): fc is FlowControl =
  */
 export const fairnessOption = (fc: FlowControl | undefined): 'concurrency' | 'rateLimit' | undefined =>
   fc?.concurrency ? 'concurrency' : fc?.rateLimit ? 'rateLimit' : undefined;
-
-/**
- * The name one option's key has in an engine and in Redis: a hash of the option, tenant, type
- * and value, so no two tenants (or types) ever share a limit, a slot or a duplicate, and a
- * value of any characters makes a short, safe name.
- */
-export function scopedKey(option: FlowOption, tenant: string, type: string, value: string): string {
-  return createHash('sha256')
-    .update(`${option}\0${tenant}\0${type}\0${value}`)
-    .digest('base64url')
-    .slice(0, 22);
-}

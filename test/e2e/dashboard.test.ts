@@ -17,6 +17,16 @@ import {
   screenshot,
 } from './dashboard/browser';
 
+/** Limited per account: its type page lists the option, a run's page the key it ran under. */
+const perAccount = defineJob({
+  name: 'ui.per-account',
+  input: { type: 'object', properties: { account: { type: 'string' } }, required: ['account'] },
+  concurrency: { key: 'input.account', limit: 2 },
+  async run() {
+    return null;
+  },
+});
+
 /** Logs `lines` lines, `ms` apart: a run whose logs the detail page tails. */
 const tail = defineJob({
   name: 'ui.tail',
@@ -90,7 +100,7 @@ const itIf = (on: boolean) => (on ? it : it.skip);
   beforeAll(async () => {
     ensureDashboard();
     stack = await startTemporalStack({
-      jobs: [...exampleDefinitions, ...definitionsOf({ tail })],
+      jobs: [...exampleDefinitions, ...definitionsOf({ tail, perAccount })],
       // Linked from run details, never requested by the test.
       env: { TEMPORAL_UI_URL: 'http://127.0.0.1:8233' },
     });
@@ -237,6 +247,19 @@ const itIf = (on: boolean) => (on ? it : it.skip);
     );
     expect(await page.getByTestId('routing-reason').innerText()).not.toBe('');
     shots.runDetail = await screenshot(page, 'run-detail');
+  });
+
+  it("shows a type's per-key flow control and the key a run ran under", async () => {
+    await page.goto(`${base}/ui/job-types/ui.per-account`);
+    const fc = page.getByTestId('flow-control');
+    await fc.waitFor({ timeout: 10_000 });
+    expect(await fc.innerText()).toContain('concurrency: 2 at once per input.account');
+    const id = await submit({ type: 'ui.per-account', input: { account: 'acct-42' } });
+    await stack.waitForStatus(id, ['SUCCEEDED'], 20_000, operatorKey);
+    await page.goto(`${base}/ui/runs/${id}`);
+    const key = page.getByTestId('flow-key-concurrency');
+    await key.waitFor({ timeout: 10_000 });
+    expect(await key.innerText()).toBe('acct-42 (input.account)');
   });
 
   it('cancels a running job from its page', async () => {

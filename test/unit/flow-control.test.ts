@@ -1,7 +1,8 @@
 import { defineJob, defineWorkflow } from '../../src/sdk';
 import { toRegistration } from '../../src/sdk/registration';
 import { DefinitionError } from '../../src/sdk/definition-error';
-import { flowControlProblem, flowKeysOf, scopedKey } from '../../src/model/flow-control';
+import { flowControlProblem, flowKeysOf } from '../../src/model/flow-control';
+import { scopedKey } from '../../src/lanes/flow-gate-keys';
 import { fairPriority, FAIR_SPAN } from '../../src/lanes/bullmq/bullmq-priority';
 import { Priority } from '../../src/model/enums';
 

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import { Link, Route, Router, Switch, useLocation } from 'wouter';
+import { ME } from '../../src/client/documents';
 import { AuthContext } from './lib/auth-context';
 import type { Auth } from './lib/auth-context';
 import { connect, probe } from './lib/client';
@@ -17,8 +18,6 @@ import { Workers } from './pages/workers';
 // Pages with heavy libraries (JSON Schema forms, graphs) load when first opened.
 const JobTypes = lazy(() => import('./pages/job-types').then((m) => ({ default: m.JobTypes })));
 const Schedules = lazy(() => import('./pages/schedules').then((m) => ({ default: m.Schedules })));
-
-const ME = '{ me { tenant role keyId } }';
 
 /** Opens (ADMIN) or ends Bull Board's session cookie; the key travels in a header only. */
 async function boardSession(key: string | null): Promise<void> {

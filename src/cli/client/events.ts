@@ -1,30 +1,14 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { compareStreamIds, isStreamId } from '../../model/stream-id';
+import { JOB_EVENTS, ME } from '../../client/documents';
+import type { JobEvent, JobEventsData } from '../../client/documents';
 import { Backend, JobEventType } from '../../model/enums';
+import { compareStreamIds, isStreamId } from '../../model/stream-id';
 import { CliError, ExitCode, usageError } from './cli-error';
-import type { GatewayClient, SocketFailure } from './gql-client';
+import type { GatewayClient, SocketFailure } from './gateway-client';
 import { enumArg, enumListArg, intArg, run, withClientOptions } from './options';
 import type { Invocation } from './options';
 import { colorOn, cyan, dim, green, note, printJsonLine, printLine, red, time } from './output';
-
-interface JobEvent {
-  id: string;
-  jobId: string;
-  jobType: string;
-  type: JobEventType;
-  source: Backend;
-  queue: string;
-  timestamp: string;
-  progress: number | null;
-  attempt: number | null;
-  message: string | null;
-  activityId: string | null;
-}
-
-const SUBSCRIPTION = `subscription($after: ID, $filter: JobEventFilter) {
-  jobEvents(after: $after, filter: $filter) { id jobId jobType type source queue timestamp progress attempt message activityId }
-}`;
 
 /** Waits between reconnections: 0.5 s doubling to at most 5 s. */
 const backoffMs = (attempt: number): number => Math.min(5_000, 500 * 2 ** attempt);
@@ -37,10 +21,10 @@ const CLOCK_SLACK_MS = 1_000;
 
 type Outcome = { kind: 'enough' } | { kind: 'interrupted' } | ({ kind: 'failed' } & SocketFailure);
 
-function colorType(type: JobEventType, on: boolean): string {
+function colorType(type: JobEvent['type'], on: boolean): string {
   const padded = type.padEnd(18);
-  if (type === JobEventType.COMPLETED) return green(padded, on);
-  if (type === JobEventType.FAILED || type === JobEventType.ACTIVITY_FAILED) return red(padded, on);
+  if (type === 'COMPLETED') return green(padded, on);
+  if (type === 'FAILED' || type === 'ACTIVITY_FAILED') return red(padded, on);
   return cyan(padded, on);
 }
 
@@ -79,7 +63,7 @@ function followOnce(
     };
     const onAbort = (): void => end({ kind: 'interrupted' });
     signal.addEventListener('abort', onAbort);
-    unsubscribe = socket.subscribe<{ jobEvents: JobEvent }>(SUBSCRIPTION, variables, {
+    unsubscribe = socket.subscribe<JobEventsData>(JOB_EVENTS, variables, {
       next: (d) => {
         if (!ended && onEvent(d.jobEvents)) end({ kind: 'enough' });
       },
@@ -126,7 +110,7 @@ async function tail(inv: Invocation): Promise<number> {
     );
   const gw = inv.gateway();
   // Names a bad URL or key at once, before any WebSocket.
-  await gw.request('{ me { tenant } }');
+  await gw.request(ME);
   const filter = {
     jobId: o.job,
     types: o.type,

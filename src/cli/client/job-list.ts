@@ -1,19 +1,11 @@
 import type { Command } from 'commander';
+import { JOBS } from '../../client/documents';
+import type { JobPage, JobRow } from '../../client/documents';
 import type { Backend } from '../../model/enums';
 import { JobStatus } from '../../model/enums';
-import type { JobState } from './job-watch';
 import { enumListArg, intArg, listArg } from './options';
 import type { Invocation } from './options';
 import { note, percent, printJson, printLine, table, time } from './output';
-
-/** The fields a job has in a listing and in what control commands print. */
-export const JOB_ROW = 'id type status progress backend queue attempts maxAttempts createdAt error';
-
-export interface JobRow extends JobState {
-  backend: Backend;
-  queue: string;
-  createdAt: string;
-}
 
 const jobColumns = [
   { header: 'ID', value: (j: JobRow) => j.id },
@@ -44,17 +36,9 @@ export async function listJobs(inv: Invocation, backends?: Backend[]): Promise<v
     types: o.type,
     backends: backends ?? (o.backend ? [o.backend] : undefined),
   };
-  const { jobs } = await inv.gateway().request<{
-    jobs: {
-      edges: { cursor: string; node: JobRow }[];
-      pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    };
-  }>(
-    `query($filter: JobFilter, $first: Int, $after: String) {
-      jobs(filter: $filter, first: $first, after: $after) { edges { cursor node { ${JOB_ROW} } } pageInfo { hasNextPage endCursor } }
-    }`,
-    { filter, first: o.first ?? 50, after: o.after ?? null },
-  );
+  const { jobs } = await inv
+    .gateway()
+    .request<{ jobs: JobPage }>(JOBS, { filter, first: o.first ?? 50, after: o.after ?? null });
   const rows = jobs.edges.map((e) => e.node);
   if (inv.json) return printJson({ jobs: rows, pageInfo: jobs.pageInfo });
   if (!rows.length) return note('no jobs match');

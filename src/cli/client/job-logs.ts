@@ -1,27 +1,14 @@
 import type { Command } from 'commander';
+import { JOB_EVENTS, JOB_LOGS } from '../../client/documents';
+import type { JobEventsData, LogLine } from '../../client/documents';
 import { FINAL_STATUSES, JobEventType } from '../../model/enums';
 import type { JobStatus } from '../../model/enums';
 import { compareStreamIds } from '../../model/stream-id';
 import { CliError, ExitCode } from './cli-error';
-import type { GatewayClient } from './gql-client';
+import type { GatewayClient } from './gateway-client';
 import { run, withClientOptions } from './options';
 import type { Invocation } from './options';
 import { colorOn, dim, printJsonLine, printLine, time } from './output';
-
-interface LogLine {
-  id: string;
-  at: string;
-  attempt: number | null;
-  line: string;
-}
-
-interface LogEvent {
-  id: string;
-  type: JobEventType;
-  timestamp: string;
-  attempt: number | null;
-  message: string | null;
-}
 
 /** Lines asked for per request. @defaultValue 1000 (the most the gateway gives) */
 const PAGE = 1000;
@@ -34,13 +21,7 @@ const RETRY_ATTEMPTS = 5;
  */
 const CLOCK_SLACK_MS = 1_000;
 
-const PAGE_QUERY = `query($id: ID!, $first: Int!, $after: ID) {
-  job(id: $id) { status createdAt logs(first: $first, after: $after) { id at attempt line } }
-}`;
 // The events that end a job (the status model makes each final) come too, to know when to stop.
-const FOLLOW = `subscription($after: ID, $filter: JobEventFilter) {
-  jobEvents(after: $after, filter: $filter) { id type timestamp attempt message }
-}`;
 const FINAL_EVENTS = [JobEventType.COMPLETED, JobEventType.FAILED, JobEventType.CANCELLED];
 
 interface JobPage {
@@ -72,7 +53,7 @@ async function printStored(
 ): Promise<{ job: JobPage; last: string | null }> {
   let last: string | null = null;
   for (;;) {
-    const { job }: { job: JobPage | null } = await gw.request(PAGE_QUERY, {
+    const { job }: { job: JobPage | null } = await gw.request(JOB_LOGS, {
       id,
       first: PAGE,
       after: last,
@@ -97,15 +78,15 @@ async function follow(
   let onInterrupt: (() => void) | undefined;
   try {
     return await new Promise<number>((resolve, reject) => {
-      stop = socket.subscribe<{ jobEvents: LogEvent }>(
-        FOLLOW,
+      stop = socket.subscribe<JobEventsData>(
+        JOB_EVENTS,
         { after, filter: { jobId: id, types: [JobEventType.LOG, ...FINAL_EVENTS] } },
         {
           next: ({ jobEvents: e }) => {
             // A reconnection replays from the first `after`: drop what was printed.
             if (compareStreamIds(e.id, last) <= 0) return;
             last = e.id;
-            if (e.type === JobEventType.LOG)
+            if (e.type === 'LOG')
               print({ id: e.id, at: e.timestamp, attempt: e.attempt, line: e.message ?? '' });
             // Events arrive in bus order: every line logged before the end is printed.
             else resolve(ExitCode.OK);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { JobStatus } from '../../model/enums';
-import type { GatewayClient } from './gql-client';
+import type { GatewayClient } from './gateway-client';
 import { requireJob } from './jobs';
 import { run, withClientOptions } from './options';
 import type { Invocation } from './options';

@@ -1,6 +1,6 @@
 import { FINAL_STATUSES, JobStatus } from '../../model/enums';
 import { CliError, ExitCode } from './cli-error';
-import type { GatewayClient } from './gql-client';
+import type { GatewayClient } from './gateway-client';
 import {
   LiveBlock,
   colorOn,

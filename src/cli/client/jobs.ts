@@ -1,12 +1,13 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
+import { CANCEL_JOB, JOB, RETRY_JOB, SUBMIT_JOB, WORKFLOW_FIELDS } from '../../client/documents';
+import type { Job, WorkflowInfo } from '../../client/documents';
 import { Backend, BackendChoice, JobStatus, Priority } from '../../model/enums';
 import { CliError, ExitCode } from './cli-error';
-import type { GatewayClient } from './gql-client';
-import { JOB_ROW, listJobs, withListOptions } from './job-list';
+import type { GatewayClient } from './gateway-client';
+import { listJobs, withListOptions } from './job-list';
 import { registerJobLogsCommand } from './job-logs';
 import { registerJobTreeCommand } from './job-tree';
-import type { JobRow } from './job-list';
 import { watchJobs } from './job-watch';
 import type { JobState, WatchMode } from './job-watch';
 import { enumArg, intArg, jsonArg, run, withClientOptions } from './options';
@@ -23,21 +24,6 @@ import {
   time,
 } from './output';
 
-const DETAIL = `id type status progress backend routingReason queue priority attempts maxAttempts
-  idempotencyKey input result error createdAt startedAt finishedAt`;
-const WORKFLOW =
-  'workflowId workflowType runId temporalStatus taskQueue historyLength pendingActivities { activityId activityType state attempt lastFailure }';
-
-interface JobDetail extends JobRow {
-  routingReason: string;
-  priority: Priority;
-  idempotencyKey: string | null;
-  input: unknown;
-  result: unknown;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
 /** How `jobs watch` and `jobs submit --wait` show progress on this stdout. */
 export const watchModeOf = (inv: Invocation): WatchMode =>
   inv.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain';
@@ -46,12 +32,8 @@ export const watchModeOf = (inv: Invocation): WatchMode =>
 export const exitOfWatch = (jobs: readonly JobState[]): number =>
   jobs.every((j) => j.status === JobStatus.SUCCEEDED) ? ExitCode.OK : ExitCode.FAILED;
 
-/** A job by id, or NOT_FOUND as an error. */
-export async function requireJob<T>(gw: GatewayClient, id: string, fields: string): Promise<T> {
-  const { job } = await gw.request<{ job: T | null }>(
-    `query($id: ID!) { job(id: $id) { ${fields} } }`,
-    { id },
-  );
+/** The job a read found, or NOT_FOUND as an error. */
+export function found<T>(id: string, job: T | null): T {
   if (!job)
     throw new CliError(
       `job ${id} was not found (NOT_FOUND): check the id, and that --key belongs to the job's tenant`,
@@ -59,14 +41,23 @@ export async function requireJob<T>(gw: GatewayClient, id: string, fields: strin
   return job;
 }
 
+/** A job's `fields` by id, or NOT_FOUND as an error. */
+export async function requireJob<T>(gw: GatewayClient, id: string, fields: string): Promise<T> {
+  const { job } = await gw.request<{ job: T | null }>(
+    `query($id: ID!) { job(id: $id) { ${fields} } }`,
+    { id },
+  );
+  return found(id, job);
+}
+
 /** `<id> is <STATUS>`, or the job as JSON: what every control command prints. */
-export function printOutcome(inv: Invocation, job: JobRow, verb: string): void {
+export function printOutcome(inv: Invocation, job: Pick<Job, 'id' | 'status'>, verb: string): void {
   if (inv.json) printJson(job);
   else
     printLine(`${verb} job ${job.id}: it is ${paintStatus(job.status, colorOn(process.stdout))}`);
 }
 
-function printDetail(job: JobDetail, workflow: Record<string, unknown> | null | undefined): void {
+function printDetail(job: Job, workflow: WorkflowInfo | null): void {
   const on = colorOn(process.stdout);
   printLine(
     keyValues([
@@ -116,10 +107,7 @@ async function submit(inv: Invocation): Promise<number> {
     stepCount: o.steps,
     requiresCompensation: o.compensation,
   };
-  const { submitJob: job } = await gw.request<{ submitJob: JobDetail }>(
-    `mutation($input: SubmitJobInput!) { submitJob(input: $input) { ${DETAIL} } }`,
-    { input },
-  );
+  const { submitJob: job } = await gw.request<{ submitJob: Job }>(SUBMIT_JOB, { input });
   if (!o.wait) {
     if (inv.json) printJson(job);
     else
@@ -168,15 +156,15 @@ async function storedResult(gw: GatewayClient, id: string): Promise<{ result: un
 async function get(inv: Invocation): Promise<void> {
   const [id] = inv.args as [string];
   const gw = inv.gateway();
-  const job = await requireJob<JobDetail>(gw, id, DETAIL);
-  let workflow: Record<string, unknown> | null = null;
+  const job = found(id, (await gw.request<{ job: Job | null }>(JOB, { id })).job);
+  let workflow: WorkflowInfo | null = null;
   if (job.backend === Backend.TEMPORAL) {
     try {
       workflow = (
-        await requireJob<{ workflow: Record<string, unknown> | null }>(
+        await requireJob<{ workflow: WorkflowInfo | null }>(
           gw,
           id,
-          `workflow { ${WORKFLOW} }`,
+          `workflow { ${WORKFLOW_FIELDS} }`,
         )
       ).workflow;
     } catch (err) {
@@ -194,12 +182,11 @@ async function control(
 ): Promise<void> {
   const [id] = inv.args as [string];
   const reason = (inv.opts as { reason?: string }).reason;
-  const withReason = mutation === 'cancelJob';
   const data = await inv
     .gateway()
-    .request<Record<string, JobRow>>(
-      `mutation($id: ID!${withReason ? ', $reason: String' : ''}) { ${mutation}(id: $id${withReason ? ', reason: $reason' : ''}) { ${JOB_ROW} } }`,
-      withReason ? { id, reason } : { id },
+    .request<Record<string, Job>>(
+      mutation === 'cancelJob' ? CANCEL_JOB : RETRY_JOB,
+      mutation === 'cancelJob' ? { id, reason } : { id },
     );
   printOutcome(inv, data[mutation], verb);
 }

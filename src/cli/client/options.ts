@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { CliError, ExitCode, usageError } from './cli-error';
-import { GatewayClient } from './gql-client';
+import { GatewayClient } from './gateway-client';
 
 /** Options every client command takes. */
 export interface ClientOptions {

@@ -1,31 +1,18 @@
 import type { Command } from 'commander';
+import { PAUSE_QUEUE, QUEUES, RESUME_QUEUE } from '../../client/documents';
+import type { QueueRow } from '../../client/documents';
 import { run, withClientOptions } from './options';
 import type { Invocation } from './options';
 import { note, printJson, printLine, table } from './output';
 
-interface QueueStats {
-  name: string;
-  backend: string;
-  paused: boolean;
-  waiting: number;
-  active: number;
-  delayed: number;
-  completed: number;
-  failed: number;
-}
-
-const STATS = 'name backend paused waiting active delayed completed failed';
-
-const count = (key: keyof QueueStats) => ({
+const count = (key: keyof QueueRow) => ({
   header: key.toUpperCase(),
-  value: (q: QueueStats) => String(q[key]),
+  value: (q: QueueRow) => String(q[key]),
   align: 'right' as const,
 });
 
 async function list(inv: Invocation): Promise<void> {
-  const { queues } = await inv
-    .gateway()
-    .request<{ queues: QueueStats[] }>(`{ queues { ${STATS} } }`);
+  const { queues } = await inv.gateway().request<{ queues: QueueRow[] }>(QUEUES);
   if (inv.json) return printJson(queues);
   if (!queues.length) return note('no queues');
   printLine(
@@ -49,10 +36,9 @@ async function toggle(inv: Invocation, mutation: 'pauseQueue' | 'resumeQueue'): 
   const [name] = inv.args as [string];
   const data = await inv
     .gateway()
-    .request<Record<string, QueueStats>>(
-      `mutation($name: String!) { ${mutation}(name: $name) { ${STATS} } }`,
-      { name },
-    );
+    .request<Record<string, QueueRow>>(mutation === 'pauseQueue' ? PAUSE_QUEUE : RESUME_QUEUE, {
+      name,
+    });
   const q = data[mutation];
   if (inv.json) return printJson(q);
   printLine(

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { JOB_TYPES, WORKERS } from '../../client/documents';
+import type { JobTypeRow, WorkerRow } from '../../client/documents';
 import { run, withClientOptions } from './options';
 import type { Invocation } from './options';
 import {
@@ -14,41 +16,6 @@ import {
   yellow,
 } from './output';
 
-interface TypeRow {
-  name: string;
-  version: string;
-  defaultBackend: string;
-  queue: string;
-  workers: number;
-  maxAttempts: number;
-  timeoutMs: number;
-  workflowOnly: boolean;
-  signals: string[];
-  queries: string[];
-  registeredAt: string;
-  description: string;
-}
-
-interface WorkerRow {
-  id: string;
-  host: string;
-  pid: number;
-  lanes: string[];
-  queues: string[];
-  jobTypes: string[];
-  outdatedJobTypes: string[];
-  concurrency: number;
-  activeJobs: number;
-  startedAt: string;
-  lastHeartbeatAt: string;
-  status: string;
-}
-
-const TYPES = `{ jobTypes { name version defaultBackend queue workers maxAttempts timeoutMs workflowOnly
-  signals queries registeredAt description } }`;
-const WORKERS = `{ workers { id host pid lanes queues jobTypes outdatedJobTypes concurrency activeJobs
-  startedAt lastHeartbeatAt status } }`;
-
 /** `1.5s`, `2m`, `3h`: a timeout as a person reads it. */
 function duration(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
@@ -58,7 +25,7 @@ function duration(ms: number): string {
 }
 
 async function listTypes(inv: Invocation): Promise<void> {
-  const { jobTypes } = await inv.gateway().request<{ jobTypes: TypeRow[] }>(TYPES);
+  const { jobTypes } = await inv.gateway().request<{ jobTypes: JobTypeRow[] }>(JOB_TYPES);
   if (inv.json) return printJson(jobTypes);
   if (!jobTypes.length) return note('no job types registered: start a worker with --jobs');
   const on = colorOn(process.stdout);

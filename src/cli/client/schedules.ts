@@ -1,27 +1,21 @@
 import type { Command } from 'commander';
+import {
+  DELETE_SCHEDULE,
+  PAUSE_SCHEDULE,
+  RESUME_SCHEDULE,
+  SCHEDULES,
+  TRIGGER_SCHEDULE,
+  UPSERT_SCHEDULE,
+} from '../../client/documents';
+import type { ScheduleRow } from '../../client/documents';
 import { enumArg, intArg, jsonArg, run, withClientOptions } from './options';
 import type { Invocation } from './options';
 import { keyValues, note, printJson, printLine, table, time } from './output';
 
-interface Schedule {
-  id: string;
-  type: string;
-  backend: string;
-  cron: string | null;
-  everyMs: number | null;
-  timezone: string;
-  overlap: string;
-  paused: boolean;
-  note: string | null;
-  nextRunTimes: string[];
-}
-
-const FIELDS = 'id type backend cron everyMs timezone overlap paused note nextRunTimes(count: 3)';
-
-const when = (s: Schedule): string =>
+const when = (s: ScheduleRow): string =>
   s.cron ? `${s.cron}${s.timezone !== 'UTC' ? ` (${s.timezone})` : ''}` : `every ${s.everyMs} ms`;
 
-function show(inv: Invocation, s: Schedule): void {
+function show(inv: Invocation, s: ScheduleRow): void {
   if (inv.json) return printJson(s);
   printLine(
     keyValues([
@@ -52,17 +46,12 @@ async function create(inv: Invocation): Promise<void> {
   };
   const { upsertSchedule } = await inv
     .gateway()
-    .request<{ upsertSchedule: Schedule }>(
-      `mutation($input: ScheduleInput!) { upsertSchedule(input: $input) { ${FIELDS} } }`,
-      { input },
-    );
+    .request<{ upsertSchedule: ScheduleRow }>(UPSERT_SCHEDULE, { input });
   show(inv, upsertSchedule);
 }
 
 async function list(inv: Invocation): Promise<void> {
-  const { schedules } = await inv
-    .gateway()
-    .request<{ schedules: Schedule[] }>(`{ schedules { ${FIELDS} } }`);
+  const { schedules } = await inv.gateway().request<{ schedules: ScheduleRow[] }>(SCHEDULES);
   if (inv.json) return printJson(schedules);
   if (!schedules.length) return note('no schedules');
   printLine(
@@ -89,10 +78,8 @@ async function change(
   const note = mutation === 'pauseSchedule' ? (inv.opts.note as string | undefined) : undefined;
   const data = await inv
     .gateway()
-    .request<Record<string, Schedule>>(
-      mutation === 'pauseSchedule'
-        ? `mutation($id: ID!, $note: String) { pauseSchedule(id: $id, note: $note) { ${FIELDS} } }`
-        : `mutation($id: ID!) { resumeSchedule(id: $id) { ${FIELDS} } }`,
+    .request<Record<string, ScheduleRow>>(
+      mutation === 'pauseSchedule' ? PAUSE_SCHEDULE : RESUME_SCHEDULE,
       { id, ...(note !== undefined ? { note } : {}) },
     );
   show(inv, data[mutation]);
@@ -103,7 +90,7 @@ async function trigger(inv: Invocation): Promise<void> {
   const { triggerSchedule } = await inv
     .gateway()
     .request<{ triggerSchedule: { id: string; status: string; backend: string } }>(
-      `mutation($id: ID!) { triggerSchedule(id: $id) { id status backend } }`,
+      TRIGGER_SCHEDULE,
       { id },
     );
   if (inv.json) return printJson(triggerSchedule);
@@ -116,7 +103,7 @@ async function remove(inv: Invocation): Promise<void> {
   const [id] = inv.args as [string];
   const { deleteSchedule } = await inv
     .gateway()
-    .request<{ deleteSchedule: boolean }>(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id });
+    .request<{ deleteSchedule: boolean }>(DELETE_SCHEDULE, { id });
   if (inv.json) return printJson({ deleted: deleteSchedule });
   printLine(deleteSchedule ? `schedule ${id} deleted` : `schedule ${id} was already gone`);
 }

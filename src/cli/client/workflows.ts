@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { CANCEL_JOB, SIGNAL_JOB, TERMINATE_JOB, WORKFLOW_QUERY } from '../../client/documents';
+import type { Job } from '../../client/documents';
 import { Backend } from '../../model/enums';
 import { CliError } from './cli-error';
-import { JOB_ROW, listJobs, withListOptions } from './job-list';
-import type { JobRow } from './job-list';
+import { listJobs, withListOptions } from './job-list';
 import { printOutcome, requireJob } from './jobs';
 import { jsonArg, run, withClientOptions } from './options';
 import type { Invocation } from './options';
@@ -23,10 +24,7 @@ async function signal(inv: Invocation): Promise<void> {
   const { payload } = inv.opts as { payload?: unknown };
   const { signalJob } = await inv
     .gateway()
-    .request<{ signalJob: JobRow }>(
-      `mutation($id: ID!, $signal: String!, $payload: JSON) { signalJob(id: $id, signal: $signal, payload: $payload) { ${JOB_ROW} } }`,
-      { id, signal: name, payload: payload ?? null },
-    );
+    .request<{ signalJob: Job }>(SIGNAL_JOB, { id, signal: name, payload: payload ?? null });
   printOutcome(inv, signalJob, `sent '${name}' to`);
 }
 
@@ -35,10 +33,7 @@ async function query(inv: Invocation): Promise<void> {
   const { args } = inv.opts as { args?: unknown };
   const { workflowQuery } = await inv
     .gateway()
-    .request<{ workflowQuery: unknown }>(
-      'query($id: ID!, $name: String!, $args: JSON) { workflowQuery(jobId: $id, name: $name, args: $args) }',
-      { id, name, args: args ?? null },
-    );
+    .request<{ workflowQuery: unknown }>(WORKFLOW_QUERY, { id, name, args: args ?? null });
   // The answer is JSON whichever way it is asked for.
   if (inv.json) printJson(workflowQuery);
   else printLine(JSON.stringify(workflowQuery, null, 2));
@@ -54,10 +49,10 @@ async function stop(
   if (mutation === 'cancelJob') await requireWorkflow(inv, id, 'cancel');
   const data = await inv
     .gateway()
-    .request<Record<string, JobRow>>(
-      `mutation($id: ID!, $reason: String) { ${mutation}(id: $id, reason: $reason) { ${JOB_ROW} } }`,
-      { id, reason: reason ?? null },
-    );
+    .request<Record<string, Job>>(mutation === 'cancelJob' ? CANCEL_JOB : TERMINATE_JOB, {
+      id,
+      reason: reason ?? null,
+    });
   printOutcome(inv, data[mutation], verb);
 }
 

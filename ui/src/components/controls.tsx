@@ -1,5 +1,12 @@
 import { lazy, Suspense, useState } from 'react';
 import { useClient } from 'urql';
+import {
+  CANCEL_JOB,
+  RETRY_JOB,
+  SIGNAL_JOB,
+  TERMINATE_JOB,
+  WORKFLOW_QUERY,
+} from '../../../src/client/documents';
 import { errorText, useMutate } from '../lib/use-gql';
 import { FINAL } from '../lib/status';
 import type { TypeInfo } from '../lib/run-queries';
@@ -52,7 +59,7 @@ export function Controls({
     setMessage(null);
     const r = await client
       .query<{ workflowQuery: unknown }>(
-        'query Ask($id: ID!, $name: String!) { workflowQuery(jobId: $id, name: $name) }',
+        WORKFLOW_QUERY,
         { id: job.id, name: queryName },
         { requestPolicy: 'network-only' },
       )
@@ -65,22 +72,12 @@ export function Controls({
     <div className="controls" data-testid="controls">
       <div className="buttons">
         {!final && (
-          <button
-            type="button"
-            onClick={() =>
-              void run('cancel', 'mutation C($id: ID!) { cancelJob(id: $id) { id status } }', {})
-            }
-          >
+          <button type="button" onClick={() => void run('cancel', CANCEL_JOB, {})}>
             Cancel
           </button>
         )}
         {retryable && (
-          <button
-            type="button"
-            onClick={() =>
-              void run('retry', 'mutation R($id: ID!) { retryJob(id: $id) { id status } }', {})
-            }
-          >
+          <button type="button" onClick={() => void run('retry', RETRY_JOB, {})}>
             Retry
           </button>
         )}
@@ -89,11 +86,7 @@ export function Controls({
             type="button"
             className="danger"
             onClick={() =>
-              void run(
-                'terminate',
-                'mutation T($id: ID!) { terminateJob(id: $id, reason: "terminated from the dashboard") { id status } }',
-                {},
-              )
+              void run('terminate', TERMINATE_JOB, { reason: 'terminated from the dashboard' })
             }
           >
             Terminate
@@ -119,11 +112,7 @@ export function Controls({
                 schema={type.signalSchemas[signal] ?? {}}
                 submitLabel={`Send ${signal}`}
                 onSubmit={(payload) =>
-                  void run(
-                    `signal ${signal}`,
-                    'mutation S($id: ID!, $signal: String!, $payload: JSON) { signalJob(id: $id, signal: $signal, payload: $payload) { id status } }',
-                    { signal, payload },
-                  )
+                  void run(`signal ${signal}`, SIGNAL_JOB, { signal, payload })
                 }
               />
             </Suspense>

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { RefObject } from 'react';
-import type { LogLine } from '../lib/run-queries';
+import type { LogLine } from '../../../src/client/documents';
 
 /** Keeps the log box scrolled to the newest line (tail -f): returns the ref for that box. */
 export function useLogTail(logs: LogLine[]): RefObject<HTMLDivElement | null> {

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { RETRY_JOBS } from '../../../src/client/documents';
 import { useMutate } from '../lib/use-gql';
 
 /** Bulk action: every FAILED run the filter matches runs again (retryJobs by filter). */
@@ -7,10 +8,9 @@ export function RetryMatching({ filter }: { filter: Record<string, unknown> }) {
   const [message, setMessage] = useState<string | null>(null);
   const retry = async () => {
     try {
-      const r = await mutate<{ retryJobs: number }>(
-        'mutation RetryMatching($filter: JobFilter!) { retryJobs(filter: $filter) }',
-        { filter: { ...filter, statuses: ['FAILED'] } },
-      );
+      const r = await mutate<{ retryJobs: number }>(RETRY_JOBS, {
+        filter: { ...filter, statuses: ['FAILED'] },
+      });
       setMessage(`Retried ${r.retryJobs} run(s).`);
     } catch (e) {
       setMessage((e as Error).message);

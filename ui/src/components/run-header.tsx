@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import { Link } from 'wouter';
 import type { Detail } from '../lib/run-queries';
 import { StatusBadge, Time, duration } from './status-badge';
@@ -41,6 +42,14 @@ export function RunHeader({ job, shown }: { job: Detail; shown: Detail }) {
         <dd>{shown.startedAt ? duration(shown.startedAt, shown.finishedAt) : '–'}</dd>
         <dt>routing</dt>
         <dd data-testid="routing-reason">{job.routingReason}</dd>
+        {(job.flowKeys ?? []).map((k) => (
+          <Fragment key={k.option}>
+            <dt>{k.option} key</dt>
+            <dd data-testid={`flow-key-${k.option}`}>
+              <span className="mono">{k.value}</span> <span className="muted">({k.path})</span>
+            </dd>
+          </Fragment>
+        ))}
         {job.parent && (
           <>
             <dt>parent</dt>

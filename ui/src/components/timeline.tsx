@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { LiveEvent } from '../lib/live-events';
+import type { JobEvent } from '../../../src/client/documents';
 
 const MARK: Record<string, string> = {
   COMPENSATING: 'compensation',
@@ -14,7 +14,7 @@ const MARK: Record<string, string> = {
  * Every event of a run, oldest first. Only the rows in view are in the DOM, so a run with
  * thousands of events scrolls without freezing the tab.
  */
-export function Timeline({ events }: { events: LiveEvent[] }) {
+export function Timeline({ events }: { events: JobEvent[] }) {
   const scroller = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({
     count: events.length,

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useMemo } from 'react';
-import type { LiveEvent } from '../lib/live-events';
+import type { JobEvent } from '../../../src/client/documents';
 import type { GraphEdge, GraphNode } from './graph';
 
 const Graph = lazy(() => import('./graph').then((m) => ({ default: m.Graph })));
@@ -10,7 +10,7 @@ const MAX_STEPS = 200;
  * A workflow's steps as its events tell them, in order: each activity (by activity id, named by
  * its step or type), each signal, each wait and each compensation.
  */
-export function stepsOf(events: LiveEvent[]): { nodes: GraphNode[]; edges: GraphEdge[] } {
+export function stepsOf(events: JobEvent[]): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const nodes: GraphNode[] = [];
   const byKey = new Map<string, GraphNode>();
   const put = (key: string, label: string, state: string, row: number) => {
@@ -70,7 +70,7 @@ export function stepsOf(events: LiveEvent[]): { nodes: GraphNode[]; edges: Graph
   return { nodes, edges };
 }
 
-export function WorkflowSteps({ events }: { events: LiveEvent[] }) {
+export function WorkflowSteps({ events }: { events: JobEvent[] }) {
   const { nodes, edges } = useMemo(() => stepsOf(events), [events]);
   if (nodes.length === 0) return null;
   return (

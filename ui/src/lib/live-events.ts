@@ -1,27 +1,6 @@
 import type { Client as WsClient } from 'graphql-ws';
-
-/** One bus event, as `jobEvents` sends it. */
-export interface LiveEvent {
-  id: string;
-  jobId: string;
-  jobType: string;
-  type: string;
-  queue: string;
-  source: 'BULLMQ' | 'TEMPORAL';
-  timestamp: string;
-  progress: number | null;
-  attempt: number | null;
-  message: string | null;
-  activityId: string | null;
-  meta: Record<string, unknown> | null;
-}
-
-export const EVENT_FIELDS =
-  'id jobId jobType type queue source timestamp progress attempt message activityId meta';
-
-const SUBSCRIPTION = `subscription LiveEvents($after: ID, $filter: JobEventFilter) {
-  jobEvents(after: $after, filter: $filter) { ${EVENT_FIELDS} }
-}`;
+import { JOB_EVENTS } from '../../../src/client/documents';
+import type { JobEvent, JobEventsData } from '../../../src/client/documents';
 
 export interface LiveFilter {
   jobId?: string;
@@ -38,7 +17,7 @@ export interface LiveFilter {
 export function watchEvents(
   ws: WsClient,
   filter: LiveFilter | undefined,
-  onEvent: (e: LiveEvent) => void,
+  onEvent: (e: JobEvent) => void,
   opts: { after?: string | null; onError?: (message: string) => void } = {},
 ): () => void {
   let last: string | null = opts.after ?? null;
@@ -47,8 +26,8 @@ export function watchEvents(
   let closed = false;
 
   const start = (): void => {
-    stop = ws.subscribe<{ jobEvents: LiveEvent }>(
-      { query: SUBSCRIPTION, variables: { after: last, filter: filter ?? null } },
+    stop = ws.subscribe<JobEventsData>(
+      { query: JOB_EVENTS, variables: { after: last, filter: filter ?? null } },
       {
         next: (r) => {
           if (r.errors?.length) opts.onError?.(r.errors[0].message);

@@ -1,72 +1,29 @@
-import { EVENT_FIELDS } from './live-events';
+import { EVENT_FIELDS, JOB_FIELDS, WORKFLOW_FIELDS } from '../../../src/client/documents';
+import type { FlowKeyRow, Job, WorkflowInfo } from '../../../src/client/documents';
 
 /** A run as its detail page shows it. */
-export interface Detail {
-  id: string;
-  type: string;
-  status: string;
-  backend: string;
-  queue: string;
-  priority: string;
-  progress: number;
-  attempts: number;
-  maxAttempts: number;
-  routingReason: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  input: unknown;
-  result: unknown;
-  error: string | null;
+export interface Detail extends Job {
   /** With flows. */
   parent?: { id: string; type: string } | null;
   /** With schedules. */
   scheduleId?: string | null;
-  workflow: {
-    workflowId: string;
-    runId: string | null;
-    workflowType: string;
-    taskQueue: string;
-    temporalStatus: string;
-    historyLength: number | null;
-    pendingActivities: {
-      activityId: string;
-      activityType: string;
-      attempt: number;
-      state: string;
-      lastFailure: string | null;
-    }[];
-  } | null;
-}
-
-/** One line of a run's log. */
-export interface LogLine {
-  id: string;
-  at: string;
-  attempt: number | null;
-  line: string;
+  /** The keys its type's flow control took from its input. */
+  flowKeys?: FlowKeyRow[];
+  workflow: WorkflowInfo | null;
 }
 
 /** The run's fields; `extra` adds those of the schema's optional parts (flows, schedules). */
 export const detailQuery = (extra: string) => `query Run($id: ID!) {
-  job(id: $id) {
-    id type status backend queue priority progress attempts maxAttempts routingReason
-    createdAt startedAt finishedAt input result error ${extra}
-    workflow { workflowId runId workflowType taskQueue temporalStatus historyLength
-      pendingActivities { activityId activityType attempt state lastFailure } }
-  }
+  job(id: $id) { ${JOB_FIELDS} ${extra} workflow { ${WORKFLOW_FIELDS} } }
   jobTypes { name signals signalSchemas queries }
 }`;
 
 // Pages of 500: the gateway's cost limit counts each item a page may hold.
 export const PAGE = 500;
 
-export const EVENTS = `query RunEvents($id: ID!, $after: ID) {
-  job(id: $id) { events(first: ${PAGE}, after: $after) { ${EVENT_FIELDS} } }
-}`;
-
-export const LOGS = `query RunLogs($id: ID!, $after: ID) {
-  job(id: $id) { logs(first: ${PAGE}, after: $after) { id at attempt line } }
+/** A page of a run's stored events, oldest first, after the event `$after`. */
+export const EVENTS = `query RunEvents($id: ID!, $first: Int!, $after: ID) {
+  job(id: $id) { events(first: $first, after: $after) { ${EVENT_FIELDS} } }
 }`;
 
 /** Every page of a paged list field of the job, oldest first. */

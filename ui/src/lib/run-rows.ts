@@ -1,28 +1,14 @@
-import type { LiveEvent } from './live-events';
+import type { JobEvent, JobRow } from '../../../src/client/documents';
 import { statusAfter } from './status';
 
-/** One row of the runs list. */
-export interface RunRow {
-  id: string;
-  type: string;
-  status: string;
-  backend: string;
-  queue: string;
-  progress: number;
-  attempts: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export const RUN_FIELDS =
-  'id type status backend queue progress attempts createdAt startedAt finishedAt';
+/** One row of the runs list: a listed job, or one a QUEUED event just announced. */
+export type RunRow = Omit<JobRow, 'maxAttempts' | 'error'>;
 
 /** Applies one event to the rows: the gateway's status model, run in the browser. */
 export function applyEvent(
   rows: RunRow[],
-  e: LiveEvent,
-  addNew: (e: LiveEvent) => boolean,
+  e: JobEvent,
+  addNew: (e: JobEvent) => boolean,
 ): RunRow[] {
   const i = rows.findIndex((r) => r.id === e.jobId);
   if (i < 0) {

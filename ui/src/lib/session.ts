@@ -1,13 +1,11 @@
+import type { Principal } from '../../../src/client/documents';
+
+export type { Principal } from '../../../src/client/documents';
+
 /** The signed-in key lives in this tab's sessionStorage only: never in a URL or a cookie. */
 const KEY = 'jobgate.apiKey';
 
-export type Role = 'VIEWER' | 'OPERATOR' | 'ADMIN';
-
-export interface Principal {
-  tenant: string;
-  role: Role;
-  keyId: string | null;
-}
+export type Role = Principal['role'];
 
 export const storedKey = (): string | null => sessionStorage.getItem(KEY);
 export const storeKey = (key: string): void => sessionStorage.setItem(KEY, key);

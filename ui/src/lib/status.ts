@@ -1,3 +1,4 @@
+import type { JobStatus } from '../../../src/client/documents';
 import { statusOfEvent } from '../../../src/model/status-model';
 import type { JobEventType } from '../../../src/model/enums';
 
@@ -13,5 +14,5 @@ export const STATUSES = [
 export const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 /** The status an event puts a job in (the gateway's own status model), or null. */
-export const statusAfter = (type: string): string | null =>
-  statusOfEvent[type as JobEventType] ?? null;
+export const statusAfter = (type: string): JobStatus | null =>
+  (statusOfEvent[type as JobEventType] as JobStatus | undefined) ?? null;

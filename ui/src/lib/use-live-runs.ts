@@ -1,18 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
+import { JOBS } from '../../../src/client/documents';
+import type { JobEvent, JobPage } from '../../../src/client/documents';
 import { useAuth } from './auth-context';
 import { CURSOR, watchEvents } from './live-events';
-import type { LiveEvent } from './live-events';
-import { RUN_FIELDS, applyEvent } from './run-rows';
+import { applyEvent } from './run-rows';
 import type { RunRow } from './run-rows';
 import { errorText } from './use-gql';
-
-const LIST = `query Runs($filter: JobFilter, $first: Int, $after: String) {
-  jobs(filter: $filter, first: $first, after: $after) {
-    edges { node { ${RUN_FIELDS} } }
-    pageInfo { endCursor hasNextPage }
-  }
-}`;
 
 const PAGE_SIZE = 50;
 
@@ -31,13 +25,13 @@ export function useLiveRuns(filter: Record<string, unknown>, after: string | nul
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   const filterKey = JSON.stringify(filter);
-  const buffered = useRef<LiveEvent[] | null>(null);
+  const buffered = useRef<JobEvent[] | null>(null);
 
   useEffect(() => {
     const f = JSON.parse(filterKey) as Record<string, unknown>;
     // A new job joins the first page when the filter lets it in (the server's filter decides
     // the rest on the next load).
-    const accepts = (e: LiveEvent): boolean => {
+    const accepts = (e: JobEvent): boolean => {
       if (after) return false;
       const has = (k: string, v: string) => !f[k] || (f[k] as string[]).includes(v);
       return (
@@ -76,7 +70,7 @@ export function useLiveRuns(filter: Record<string, unknown>, after: string | nul
         { after: (cursor.data?.eventCursor as string | null) ?? null, onError: setError },
       );
       const r = await client
-        .query(LIST, { filter: f, first: PAGE_SIZE, after }, { requestPolicy: 'network-only' })
+        .query(JOBS, { filter: f, first: PAGE_SIZE, after }, { requestPolicy: 'network-only' })
         .toPromise();
       if (cancelled) return;
       if (r.error) {
@@ -85,10 +79,7 @@ export function useLiveRuns(filter: Record<string, unknown>, after: string | nul
         return;
       }
       setError(null);
-      const conn = r.data.jobs as {
-        edges: { node: RunRow }[];
-        pageInfo: { endCursor: string | null; hasNextPage: boolean };
-      };
+      const conn = r.data.jobs as JobPage<RunRow>;
       let list = conn.edges.map((e) => e.node);
       for (const e of buffered.current ?? []) list = applyEvent(list, e, accepts);
       buffered.current = null;

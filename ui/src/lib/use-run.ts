@@ -1,16 +1,17 @@
 import { useEffect, useState } from 'react';
 import { useClient } from 'urql';
+import { JOB_LOGS } from '../../../src/client/documents';
+import type { JobEvent, JobStatus, LogLine } from '../../../src/client/documents';
 import { useAuth } from './auth-context';
 import { CURSOR, watchEvents } from './live-events';
-import type { LiveEvent } from './live-events';
-import { EVENTS, LOGS, PAGE, allPages, detailQuery } from './run-queries';
-import type { Detail, LogLine, TypeInfo } from './run-queries';
+import { EVENTS, PAGE, allPages, detailQuery } from './run-queries';
+import type { Detail, TypeInfo } from './run-queries';
 import { FINAL, statusAfter } from './status';
 import { errorText } from './use-gql';
 
 /** What the newest live events say of the run, ahead of its stored row. */
 interface LiveState {
-  status: string | null;
+  status: JobStatus | null;
   progress: number | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -27,7 +28,7 @@ export function useRun(id: string) {
   const { connection } = useAuth();
   const [job, setJob] = useState<Detail | null | undefined>(undefined);
   const [types, setTypes] = useState<(TypeInfo & { name: string })[]>([]);
-  const [events, setEvents] = useState<LiveEvent[]>([]);
+  const [events, setEvents] = useState<JobEvent[]>([]);
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -38,7 +39,7 @@ export function useRun(id: string) {
   useEffect(() => {
     void client
       .query(
-        detailQuery('parent { id type } scheduleId'),
+        detailQuery('parent { id type } scheduleId flowKeys { option path value }'),
         { id },
         { requestPolicy: 'network-only' },
       )
@@ -60,7 +61,7 @@ export function useRun(id: string) {
   useEffect(() => {
     let cancelled = false;
     setLive(NO_LIVE);
-    const byId = new Map<string, LiveEvent>();
+    const byId = new Map<string, JobEvent>();
     const logKeys = new Set<string>();
     let lines: LogLine[] = [];
     const publish = () => {
@@ -104,21 +105,21 @@ export function useRun(id: string) {
     };
     const q = async <T>(query: string, field: 'events' | 'logs', after: string | null) => {
       const r = await client
-        .query(query, { id, after }, { requestPolicy: 'network-only' })
+        .query(query, { id, first: PAGE, after }, { requestPolicy: 'network-only' })
         .toPromise();
       return (r.data?.job?.[field] ?? null) as T[] | null;
     };
     const load = async () => {
       // Each page shows as it arrives: a long history fills in while the first rows are read.
       const [history, stored] = await Promise.all([
-        allPages<LiveEvent>(
-          (after) => q<LiveEvent>(EVENTS, 'events', after),
+        allPages<JobEvent>(
+          (after) => q<JobEvent>(EVENTS, 'events', after),
           (page) => {
             for (const e of page) byId.set(e.id, e);
             publish();
           },
         ),
-        allPages<LogLine>((after) => q<LogLine>(LOGS, 'logs', after)),
+        allPages<LogLine>((after) => q<LogLine>(JOB_LOGS, 'logs', after)),
       ]);
       // A live line and its stored copy have different ids: the time and text are the same.
       const fromLive = lines;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useClient } from 'urql';
 import { Link } from 'wouter';
+import { RETRY_JOBS } from '../../../src/client/documents';
 import { Time } from '../components/status-badge';
 import { useAuth } from '../lib/auth-context';
 import { canOperate } from '../lib/session';
@@ -8,8 +9,6 @@ import { pagedJobs } from '../lib/paged-jobs';
 import { useMutate } from '../lib/use-gql';
 
 const FIELDS = 'id type queue backend error finishedAt';
-
-const REDRIVE = 'mutation Redrive($filter: JobFilter!) { retryJobs(filter: $filter) }';
 
 interface Dead {
   id: string;
@@ -62,7 +61,7 @@ export function DeadLetters() {
   const redrive = async (g: Group) => {
     setMessage(null);
     try {
-      const r = await mutate<{ retryJobs: number }>(REDRIVE, {
+      const r = await mutate<{ retryJobs: number }>(RETRY_JOBS, {
         filter: { statuses: ['FAILED'], types: [g.type], ids: g.jobs.map((j) => j.id) },
       });
       setMessage(`Redrove ${r.retryJobs} ${g.type} job(s).`);

@@ -1,47 +1,28 @@
 import { useState } from 'react';
 import { Link, useParams } from 'wouter';
+import { JOB_TYPES, SUBMIT_JOB } from '../../../src/client/documents';
+import type { JobTypeRow } from '../../../src/client/documents';
 import { Json } from '../components/json-view';
 import { SchemaForm } from '../components/schema-form';
 import { useAuth } from '../lib/auth-context';
 import { canOperate } from '../lib/session';
 import { useGql, useMutate } from '../lib/use-gql';
 
-interface JobTypeInfo {
-  name: string;
-  description: string;
-  queue: string;
-  defaultBackend: string;
-  workflowOnly: boolean;
-  maxAttempts: number;
-  timeoutMs: number;
-  inputSchema: Record<string, unknown> | null;
-  signals: string[];
-  queries: string[];
-  sensitiveFields: string[];
-  workers: number;
-  version: string;
-}
-
-const TYPES = `query JobTypes { jobTypes { name description queue defaultBackend workflowOnly
-  maxAttempts timeoutMs inputSchema signals queries sensitiveFields workers version } }`;
-
-const SUBMIT = `mutation Submit($input: SubmitJobInput!) { submitJob(input: $input) { id status } }`;
-
 /** Each type's schema, and a submit form generated from it. */
 export function JobTypes() {
   const { name } = useParams<{ name?: string }>();
   const { principal } = useAuth();
   const mutate = useMutate();
-  const q = useGql<{ jobTypes: JobTypeInfo[] }>(TYPES);
+  const q = useGql<{ jobTypes: JobTypeRow[] }>(JOB_TYPES);
   const [submitted, setSubmitted] = useState<{ id: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const current = q.data?.jobTypes.find((t) => t.name === name) ?? null;
 
-  const submit = async (t: JobTypeInfo, input: unknown) => {
+  const submit = async (t: JobTypeRow, input: unknown) => {
     setError(null);
     setSubmitted(null);
     try {
-      const r = await mutate<{ submitJob: { id: string } }>(SUBMIT, {
+      const r = await mutate<{ submitJob: { id: string } }>(SUBMIT_JOB, {
         input: { type: t.name, input },
       });
       setSubmitted(r.submitJob);
@@ -79,6 +60,13 @@ export function JobTypes() {
               {current.sensitiveFields.length > 0 &&
                 ` · masked for viewers: ${current.sensitiveFields.join(', ')}`}
             </p>
+            {flowControlLines(current).length > 0 && (
+              <ul className="muted" data-testid="flow-control">
+                {flowControlLines(current).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            )}
             {canOperate(principal) && (
               <>
                 <h3>Submit</h3>
@@ -108,4 +96,18 @@ export function JobTypes() {
       </div>
     </section>
   );
+}
+
+/** A type's per-key flow control, one line an option. */
+function flowControlLines(t: JobTypeRow): string[] {
+  const fc = t.flowControl;
+  if (!fc) return [];
+  return [
+    fc.concurrency && `concurrency: ${fc.concurrency.limit} at once per ${fc.concurrency.key}`,
+    fc.rateLimit &&
+      `rate limit: ${fc.rateLimit.max} starts per ${fc.rateLimit.perMs} ms per ${fc.rateLimit.key}`,
+    fc.debounce && `debounce: ${fc.debounce.ms} ms per ${fc.debounce.key}`,
+    fc.deduplicate &&
+      `deduplicate: per ${fc.deduplicate.key}${fc.deduplicate.ttlMs ? ` for ${fc.deduplicate.ttlMs} ms` : ' until it finishes'}`,
+  ].filter((l): l is string => !!l);
 }

@@ -1,23 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useClient } from 'urql';
 import { Link } from 'wouter';
+import { PAUSE_QUEUE, QUEUES, RESUME_QUEUE } from '../../../src/client/documents';
+import type { QueueRow } from '../../../src/client/documents';
 import { useAuth } from '../lib/auth-context';
 import { isAdmin } from '../lib/session';
 import { pagedJobs } from '../lib/paged-jobs';
 import { useGql, useMutate } from '../lib/use-gql';
-
-interface QueueStats {
-  name: string;
-  backend: string;
-  paused: boolean;
-  waiting: number;
-  active: number;
-  delayed: number;
-  completed: number;
-  failed: number;
-}
-
-const QUEUES = `query Queues { queues { name backend paused waiting active delayed completed failed } }`;
 
 interface Finished {
   queue: string;
@@ -49,7 +38,7 @@ export function Queues() {
   const mutate = useMutate();
   const [since] = useState(() => new Date(Date.now() - BUCKETS * BUCKET_MS).toISOString());
   const client = useClient();
-  const q = useGql<{ queues: QueueStats[] }>(QUEUES);
+  const q = useGql<{ queues: QueueRow[] }>(QUEUES);
   const [finished, setFinished] = useState<{ nodes: Finished[]; more: boolean } | null>(null);
   useEffect(() => {
     pagedJobs<Finished>(client, 'queue backend finishedAt', {
@@ -72,13 +61,10 @@ export function Queues() {
     return m;
   }, [finished, since]);
 
-  const toggle = async (s: QueueStats) => {
+  const toggle = async (s: QueueRow) => {
     setMessage(null);
-    const op = s.paused ? 'resumeQueue' : 'pauseQueue';
     try {
-      await mutate(`mutation Q($name: String!) { ${op}(name: $name) { name paused } }`, {
-        name: s.name,
-      });
+      await mutate(s.paused ? RESUME_QUEUE : PAUSE_QUEUE, { name: s.name });
       setMessage(`${s.name}: ${s.paused ? 'resumed' : 'paused'}`);
       q.refetch();
     } catch (e) {

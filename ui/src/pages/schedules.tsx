@@ -1,32 +1,27 @@
 import { useState } from 'react';
 import { Link } from 'wouter';
+import {
+  PAUSE_SCHEDULE,
+  RESUME_SCHEDULE,
+  SCHEDULE_FIELDS,
+  TRIGGER_SCHEDULE,
+  UPSERT_SCHEDULE,
+} from '../../../src/client/documents';
+import type { ScheduleRow } from '../../../src/client/documents';
 import { SchemaForm } from '../components/schema-form';
 import { StatusBadge, Time } from '../components/status-badge';
 import { useAuth } from '../lib/auth-context';
 import { canOperate } from '../lib/session';
 import { useGql, useMutate } from '../lib/use-gql';
 
-interface Schedule {
-  id: string;
-  type: string;
-  backend: string;
-  cron: string | null;
-  everyMs: number | null;
-  timezone: string;
-  overlap: string;
-  paused: boolean;
-  note: string | null;
-  nextRunTimes: string[];
+interface Schedule extends ScheduleRow {
   recentJobs: { id: string; status: string; createdAt: string }[];
 }
 
-const SCHEDULES = `query Schedules {
-  schedules { id type backend cron everyMs timezone overlap paused note
-    nextRunTimes(count: 3) recentJobs(first: 5) { id status createdAt } }
+const SCHEDULES = `query SchedulesPage {
+  schedules { ${SCHEDULE_FIELDS} recentJobs(first: 5) { id status createdAt } }
   jobTypes { name inputSchema }
 }`;
-
-const FIELDS = 'id paused note';
 
 function every(ms: number): string {
   if (ms % 3_600_000 === 0) return `every ${ms / 3_600_000} h`;
@@ -53,19 +48,14 @@ function CreateSchedule({
   const create = async (input: unknown) => {
     setMessage(null);
     try {
-      const r = await mutate<{ upsertSchedule: { id: string } }>(
-        'mutation Create($input: ScheduleInput!) { upsertSchedule(input: $input) { id } }',
-        {
-          input: {
-            type,
-            input,
-            timezone,
-            ...(timing === 'cron'
-              ? { cron }
-              : { everyMs: Math.round(Number(everySeconds) * 1000) }),
-          },
+      const r = await mutate<{ upsertSchedule: { id: string } }>(UPSERT_SCHEDULE, {
+        input: {
+          type,
+          input,
+          timezone,
+          ...(timing === 'cron' ? { cron } : { everyMs: Math.round(Number(everySeconds) * 1000) }),
         },
-      );
+      });
       setMessage({ ok: true, text: `Created ${r.upsertSchedule.id}` });
       onCreated();
     } catch (e) {
@@ -235,26 +225,14 @@ export function Schedules() {
                   <div className="buttons">
                     <button
                       type="button"
-                      onClick={() =>
-                        void act(
-                          'trigger',
-                          'mutation T($id: ID!) { triggerSchedule(id: $id) { id } }',
-                          { id: s.id },
-                        )
-                      }
+                      onClick={() => void act('trigger', TRIGGER_SCHEDULE, { id: s.id })}
                     >
                       Trigger now
                     </button>
                     {s.paused ? (
                       <button
                         type="button"
-                        onClick={() =>
-                          void act(
-                            'resume',
-                            `mutation R($id: ID!) { resumeSchedule(id: $id) { ${FIELDS} } }`,
-                            { id: s.id },
-                          )
-                        }
+                        onClick={() => void act('resume', RESUME_SCHEDULE, { id: s.id })}
                       >
                         Resume
                       </button>
@@ -269,11 +247,10 @@ export function Schedules() {
                         <button
                           type="button"
                           onClick={() =>
-                            void act(
-                              'pause',
-                              `mutation P($id: ID!, $note: String) { pauseSchedule(id: $id, note: $note) { ${FIELDS} } }`,
-                              { id: s.id, note: notes[s.id] || null },
-                            )
+                            void act('pause', PAUSE_SCHEDULE, {
+                              id: s.id,
+                              note: notes[s.id] || null,
+                            })
                           }
                         >
                           Pause

@@ -1,27 +1,11 @@
+import { WORKERS } from '../../../src/client/documents';
+import type { WorkerRow } from '../../../src/client/documents';
 import { StatusBadge, Time } from '../components/status-badge';
 import { useGql } from '../lib/use-gql';
 
-interface Worker {
-  id: string;
-  host: string;
-  pid: number;
-  lanes: string[];
-  queues: string[];
-  jobTypes: string[];
-  outdatedJobTypes: string[];
-  concurrency: number;
-  activeJobs: number;
-  startedAt: string;
-  lastHeartbeatAt: string;
-  status: string;
-}
-
-const WORKERS = `query Workers { workers { id host pid lanes queues jobTypes outdatedJobTypes
-  concurrency activeJobs startedAt lastHeartbeatAt status } }`;
-
 /** Live and recently lost workers (ADMIN): their types, slots, heartbeats, outdated versions. */
 export function Workers() {
-  const q = useGql<{ workers: Worker[] }>(WORKERS);
+  const q = useGql<{ workers: WorkerRow[] }>(WORKERS);
   return (
     <section>
       <header className="page-head">
