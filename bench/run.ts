@@ -4,6 +4,7 @@ import { describeMachine } from './lib/machine';
 import { notRun } from './lib/metric';
 import type { BenchContext, MetricResult } from './lib/metric';
 import { appendRun, table, writeResults } from './lib/report';
+import { fairnessMetrics } from './metrics/fairness';
 import { fanoutMetric } from './metrics/fanout';
 import { memoryMetric } from './metrics/memory';
 import { persistenceMetrics } from './metrics/persistence';
@@ -20,6 +21,7 @@ const groups: Record<string, (ctx: BenchContext) => Promise<MetricResult[]>> = {
   persistence: persistenceMetrics,
   temporal: temporalMetric,
   query: queryScaleMetrics,
+  fairness: fairnessMetrics,
   soak: soakMetric,
 };
 
