@@ -83,6 +83,20 @@ export class FlowService {
     const jobs = await Promise.all(
       raw.map((n) => this.submission.prepare(p, n.node.job, `${n.field}.job`)),
     );
+    // A node is part of its tree: it cannot be replaced by, or joined to, a job outside it.
+    jobs.forEach((j, i) => {
+      const option =
+        j.flowKeys?.debounce !== undefined
+          ? 'debounce'
+          : j.flowKeys?.deduplicate !== undefined
+            ? 'deduplicate'
+            : null;
+      if (option)
+        throw badInput(
+          `${raw[i].field}.job.type: job type '${j.type}' has ${option}, which a flow node cannot have (a node cannot be replaced by or joined to a job outside its flow); submit it with submitJob`,
+          `${raw[i].field}.job.type`,
+        );
+    });
     // One millisecond apart, in tree order: children list in the order they were submitted.
     const base = Date.now() - raw.length;
     jobs.forEach((j, i) => (j.createdAt = new Date(base + i)));

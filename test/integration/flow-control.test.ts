@@ -218,6 +218,25 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
     ]);
   });
 
+  it('refuses a debounced or deduplicated type as a flow node, and limits a keyed one', async () => {
+    const r = await s.gql<any>('mutation($r: FlowNodeInput!) { submitFlow(root: $r) { id } }', {
+      r: {
+        job: { type: 'fc.conc', input: { acct: 'f' }, backend },
+        children: [{ job: { type: 'fc.dedup', input: { acct: 'f' }, backend } }],
+      },
+    });
+    expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0].message).toMatch(/deduplicate, which a flow node cannot have/);
+    const ok = await s.gql<any>('mutation($r: FlowNodeInput!) { submitFlow(root: $r) { id } }', {
+      r: {
+        job: { type: 'fc.conc', input: { acct: 'f' }, backend },
+        children: [{ job: { type: 'fc.conc', input: { acct: 'f', ms: 50 }, backend } }],
+      },
+    });
+    expect(ok.errors).toBeUndefined();
+    await s.waitForStatus(ok.data.submitFlow.id, ['SUCCEEDED'], 30_000);
+  }, 60_000);
+
   it('refuses an input without the key, naming the path', async () => {
     const r = await s.gql<any>('mutation($i: SubmitJobInput!) { submitJob(input: $i) { id } }', {
       i: { type: 'fc.conc', input: { n: 1 }, backend },
