@@ -227,14 +227,22 @@ describe.each(['BULLMQ', 'TEMPORAL'])('per-key flow control on %s', (backend) =>
     });
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.errors?.[0].message).toMatch(/deduplicate, which a flow node cannot have/);
-    const ok = await s.gql<any>('mutation($r: FlowNodeInput!) { submitFlow(root: $r) { id } }', {
-      r: {
-        job: { type: 'fc.conc', input: { acct: 'f' }, backend },
-        children: [{ job: { type: 'fc.conc', input: { acct: 'f', ms: 50 }, backend } }],
+    const ok = await s.gql<any>(
+      'mutation($r: FlowNodeInput!) { submitFlow(root: $r) { id children { id } } }',
+      {
+        r: {
+          job: { type: 'fc.conc', input: { acct: 'f' }, backend },
+          children: [1, 2, 3, 4].map(() => ({
+            job: { type: 'fc.conc', input: { acct: 'f', ms: 300 }, backend },
+          })),
+        },
       },
-    });
+    );
     expect(ok.errors).toBeUndefined();
     await s.waitForStatus(ok.data.submitFlow.id, ['SUCCEEDED'], 30_000);
+    const children = new Set<string>(ok.data.submitFlow.children.map((c: { id: string }) => c.id));
+    expect(children.size).toBe(4);
+    expect(peakOverlap(await s.busEvents(), children)).toBe(2);
   }, 60_000);
 
   it('refuses an input without the key, naming the path', async () => {

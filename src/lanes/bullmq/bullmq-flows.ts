@@ -34,6 +34,8 @@ export class BullmqFlows implements FlowLane {
     return {
       tenant: t.job.tenant,
       input: t.job.input,
+      // Per-key limits apply to a node as to any job (the worker's KeyedAdmission).
+      ...(t.job.flowKeys ? { keys: t.job.flowKeys } : {}),
       flow: {
         ...(parent
           ? {
