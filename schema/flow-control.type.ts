@@ -34,7 +34,9 @@ export class KeyedDeduplicationType {
   @Field(() => Int, { nullable: true }) ttlMs?: number | null;
 }
 
-@ObjectType('FlowControl', { description: "A job type's per-key flow control; null options are off." })
+@ObjectType('FlowControl', {
+  description: "A job type's per-key flow control; null options are off.",
+})
 export class FlowControlType {
   @Field(() => KeyedConcurrencyType, { nullable: true }) concurrency?: KeyedConcurrencyType;
   @Field(() => KeyedRateLimitType, { nullable: true }) rateLimit?: KeyedRateLimitType;
@@ -42,7 +44,9 @@ export class FlowControlType {
   @Field(() => KeyedDeduplicationType, { nullable: true }) deduplicate?: KeyedDeduplicationType;
 }
 
-@ObjectType('FlowKey', { description: 'The key one flow-control option of a job took from its input.' })
+@ObjectType('FlowKey', {
+  description: 'The key one flow-control option of a job took from its input.',
+})
 export class FlowKeyType {
   @Field(() => String, { description: '`concurrency`, `rateLimit`, `debounce` or `deduplicate`.' })
   option: string;

@@ -82,7 +82,8 @@ export async function lives(
         throw new Error(`job ${e.jobId} ended ${e.type}: ${e.message ?? ''}`);
     }
     if (left > 0) {
-      if (Date.now() > until) throw new Error(`${left} of ${ids.length} jobs not done in ${timeoutMs} ms`);
+      if (Date.now() > until)
+        throw new Error(`${left} of ${ids.length} jobs not done in ${timeoutMs} ms`);
       if (events.length < 10_000) await sleep(50);
     }
   }

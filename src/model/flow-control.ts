@@ -98,10 +98,12 @@ export function flowControlProblem(fc: FlowControl, inputSchema: JsonSchema): st
       deduplicate: o.ttlMs === undefined ? [] : ['ttlMs'],
     };
     for (const f of limits[option])
-      if (!positive(o[f])) return `${option}.${f} must be a positive integer (got ${JSON.stringify(o[f])})`;
+      if (!positive(o[f]))
+        return `${option}.${f} must be a positive integer (got ${JSON.stringify(o[f])})`;
     if (typeof o.key !== 'string') return `${option}.key must be a path such as 'input.accountId'`;
     const fields = keyFields(o.key);
-    if (!fields) return `${option}.key '${o.key}' must be a path into the input, such as 'input.accountId'`;
+    if (!fields)
+      return `${option}.key '${o.key}' must be a path into the input, such as 'input.accountId'`;
     const at = schemaAt(inputSchema, fields);
     if (!at)
       return `${option}.key '${o.key}' names a field the input schema does not declare; declare it under the schema's properties`;
@@ -122,7 +124,10 @@ export function flowKeysOf(fc: FlowControl, input: unknown): KeysOf {
     if (!o) continue;
     let v: unknown = input;
     for (const f of keyFields(o.key) ?? []) {
-      v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[f] : undefined;
+      v =
+        v && typeof v === 'object' && !Array.isArray(v)
+          ? (v as Record<string, unknown>)[f]
+          : undefined;
     }
     if (v === undefined || v === null || typeof v === 'object')
       return { missing: { option, path: o.key } };
@@ -139,5 +144,7 @@ export const hasFlowControl = (fc: FlowControl | undefined): fc is FlowControl =
  * The key jobs of a type share their engine's fair turn by: the concurrency key, else the
  * rate-limit key. Undefined for a type with neither.
  */
-export const fairnessOption = (fc: FlowControl | undefined): 'concurrency' | 'rateLimit' | undefined =>
+export const fairnessOption = (
+  fc: FlowControl | undefined,
+): 'concurrency' | 'rateLimit' | undefined =>
   fc?.concurrency ? 'concurrency' : fc?.rateLimit ? 'rateLimit' : undefined;

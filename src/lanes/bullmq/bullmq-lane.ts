@@ -220,7 +220,9 @@ export class BullmqLane implements Lane {
     const before = debounced.map((key) => (key ? (results[at++][1] as string | null) : null));
     const held = jobs.map(() => String(results[at++][1]));
     if (at !== results.length - 1)
-      throw new Error(`the add transaction answered ${results.length} replies for ${at + 1} commands`);
+      throw new Error(
+        `the add transaction answered ${results.length} replies for ${at + 1} commands`,
+      );
     await this.replaced(jobs, before, held);
     return held;
   }

@@ -54,7 +54,14 @@ export class TemporalKeys {
   ) {}
 
   private key(kind: 'dedup' | 'debounce', j: { tenant: string; type: string }, value: string) {
-    return gateKey(this.prefix, kind, kind === 'dedup' ? 'deduplicate' : 'debounce', j.tenant, j.type, value);
+    return gateKey(
+      this.prefix,
+      kind,
+      kind === 'dedup' ? 'deduplicate' : 'debounce',
+      j.tenant,
+      j.type,
+      value,
+    );
   }
 
   /**
@@ -65,7 +72,13 @@ export class TemporalKeys {
     const value = job.flowKeys?.deduplicate;
     if (!fc.deduplicate || value === undefined) return null;
     const ttl = fc.deduplicate.ttlMs ?? holdMs;
-    const holder = await this.redis.eval(DEDUPLICATE, 1, this.key('dedup', job, value), job.id, ttl);
+    const holder = await this.redis.eval(
+      DEDUPLICATE,
+      1,
+      this.key('dedup', job, value),
+      job.id,
+      ttl,
+    );
     return typeof holder === 'string' && holder !== job.id ? holder : null;
   }
 

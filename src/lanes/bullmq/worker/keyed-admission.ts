@@ -101,7 +101,10 @@ export class KeyedAdmission {
         next = await this.gate.release(fc, j, false);
       }
     } catch (err) {
-      this.log.warn({ err, jobId: job.id }, 'could not give back a per-key slot; its lease will end it');
+      this.log.warn(
+        { err, jobId: job.id },
+        'could not give back a per-key slot; its lease will end it',
+      );
     }
   }
 }
