@@ -39,11 +39,14 @@ export function isBackendDown(err: unknown): boolean {
     message?: unknown;
     driverError?: unknown;
     cause?: unknown;
+    thrownValue?: unknown;
   } | null;
   if (!e || typeof e !== 'object') return false;
   if (typeof e.code === 'string' && DOWN_CODES.has(e.code)) return true;
   if (typeof e.message === 'string' && DOWN_MESSAGES.test(e.message)) return true;
-  return isBackendDown(e.driverError) || isBackendDown(e.cause);
+  // A driver that rejects with a plain object (pg's socket error, ECONNRESET) reaches
+  // GraphQL as NonErrorThrown, which keeps the value thrown in `thrownValue`.
+  return isBackendDown(e.driverError) || isBackendDown(e.cause) || isBackendDown(e.thrownValue);
 }
 
 /**
